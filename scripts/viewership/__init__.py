@@ -1,0 +1,1 @@
+"""Viewership pipeline tooling: upload-table schema, target connections, synthetic generator, loader."""
