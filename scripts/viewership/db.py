@@ -172,6 +172,11 @@ class Database:
         finally:
             path.unlink(missing_ok=True)
 
+    def replace_table(self, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Replace a table's whole content (reference data). Runs inside the caller's transaction."""
+        self.execute(f"delete from {self.table_ref(table)}")
+        return self.bulk_insert(table, columns, rows)
+
 
 def _csv_cell(value: Any) -> str:
     if value is None:
