@@ -56,7 +56,9 @@ class Warehouse:
                "--project-dir", str(ROOT), "--target-path", str(self.target_path)]
         proc = subprocess.run(cmd, env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
         if expect_ok and proc.returncode != 0:
-            raise DbtError(f"dbt {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
+            raise DbtError(
+                f"dbt {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+            )
         return proc
 
     @contextmanager

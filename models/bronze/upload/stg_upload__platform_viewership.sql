@@ -41,7 +41,7 @@ pending as (
 
 ),
 
-{%- if is_incremental() %}
+{% if is_incremental() %}
 
 already_copied as (
 
@@ -60,14 +60,14 @@ new_rows as (
     )
 
 ),
-{%- else %}
+{% else %}
 
 new_rows as (
 
     select * from pending
 
 ),
-{%- endif %}
+{% endif %}
 
 final as (
 
@@ -81,11 +81,16 @@ final as (
         cast(platform as {{ dbt.type_string() }}) as platform,
         cast(domain as {{ dbt.type_string() }}) as domain,
         cast(data_type as {{ dbt.type_string() }}) as data_type,
-        cast(platform_partner_name as {{ dbt.type_string() }}) as platform_partner_name,
-        cast(platform_channel_name as {{ dbt.type_string() }}) as platform_channel_name,
-        cast(platform_territory as {{ dbt.type_string() }}) as platform_territory,
-        cast(platform_content_name as {{ dbt.type_string() }}) as platform_content_name,
-        cast(platform_content_id as {{ dbt.type_string() }}) as platform_content_id,
+        cast(platform_partner_name as {{ dbt.type_string() }})
+            as platform_partner_name,
+        cast(platform_channel_name as {{ dbt.type_string() }})
+            as platform_channel_name,
+        cast(platform_territory as {{ dbt.type_string() }})
+            as platform_territory,
+        cast(platform_content_name as {{ dbt.type_string() }})
+            as platform_content_name,
+        cast(platform_content_id as {{ dbt.type_string() }})
+            as platform_content_id,
         cast(platform_series as {{ dbt.type_string() }}) as platform_series,
         cast(partner as {{ dbt.type_string() }}) as partner,
         cast(channel as {{ dbt.type_string() }}) as channel,
@@ -111,13 +116,18 @@ final as (
         cast(unique_viewers as {{ dbt.type_string() }}) as unique_viewers_raw,
         cast(tot_completions as {{ dbt.type_string() }}) as tot_completions_raw,
         cast(tot_impressions as {{ dbt.type_string() }}) as tot_impressions_raw,
-        cast(channel_adpool_impressions as {{ dbt.type_string() }}) as channel_adpool_impressions_raw,
-        cast(avg_duration_per_session as {{ dbt.type_string() }}) as avg_duration_per_session_raw,
-        cast(avg_duration_per_viewer as {{ dbt.type_string() }}) as avg_duration_per_viewer_raw,
-        cast(avg_session_count as {{ dbt.type_string() }}) as avg_session_count_raw,
+        cast(channel_adpool_impressions as {{ dbt.type_string() }})
+            as channel_adpool_impressions_raw,
+        cast(avg_duration_per_session as {{ dbt.type_string() }})
+            as avg_duration_per_session_raw,
+        cast(avg_duration_per_viewer as {{ dbt.type_string() }})
+            as avg_duration_per_viewer_raw,
+        cast(avg_session_count as {{ dbt.type_string() }})
+            as avg_session_count_raw,
         cast(duration as {{ dbt.type_string() }}) as duration_raw,
         cast(revenue as {{ dbt.type_string() }}) as revenue_raw,
-        cast(channel_adpool_revenue as {{ dbt.type_string() }}) as channel_adpool_revenue_raw,
+        cast(channel_adpool_revenue as {{ dbt.type_string() }})
+            as channel_adpool_revenue_raw,
 
         -- attributes and identifiers
         cast(city as {{ dbt.type_string() }}) as city,

@@ -1,0 +1,70 @@
+# Viewership dbt project — every entry point a developer or CI uses.
+# `make setup && make demo` builds the pipeline on an embedded DuckDB; `make test` runs every check.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DBT_PROFILES_DIR ?= $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+ROWS ?= 20000
+SEED ?= 42
+TARGET ?= dev
+
+.PHONY: help setup demo build test test-fast lint docs compile-snowflake bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/dbt: pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "setup: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(BIN)/dbt
+
+profiles.yml: profiles.example.yml
+	@test -f profiles.yml || { cp profiles.example.yml profiles.yml; echo "created profiles.yml from profiles.example.yml"; }
+
+setup: $(BIN)/dbt profiles.yml ## create .venv, install pinned deps, create profiles.yml
+	@$(BIN)/dbt --version | head -n 3
+
+demo: setup ## generate synthetic data (ROWS=20000) into DuckDB, build everything, print rows per layer
+	$(BIN)/viewership-generate --rows $(ROWS) --seed $(SEED) --target $(TARGET)
+	$(BIN)/dbt build --target $(TARGET)
+	$(BIN)/python -m viewership.summary --target $(TARGET)
+
+build: setup ## dbt build on TARGET (default dev)
+	$(BIN)/dbt build --target $(TARGET)
+
+lint: setup ## ruff, mypy --strict, sqlfluff
+	$(BIN)/ruff check scripts
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint models tests macros snapshots --processes 2
+
+test-fast: setup ## pytest without the PostgreSQL and emulation suites
+	$(BIN)/pytest -m "not postgres and not snowflake_emulation"
+
+test: setup ## everything CI runs: lint, then pytest (DuckDB + PostgreSQL builds, Snowflake compile/emulation, redline)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint && \
+	$(BIN)/pytest; status=$$?; \
+	echo "make test: wall time $$(( $$(date +%s) - start )) s"; exit $$status
+
+compile-snowflake: setup ## compile staging and prod offline (no Snowflake account)
+	$(BIN)/python -m viewership.emulation compile --target staging
+	$(BIN)/python -m viewership.emulation compile --target prod
+
+docs: setup ## generate the dbt docs site and serve it on http://127.0.0.1:8080
+	$(BIN)/dbt docs generate --target $(TARGET)
+	$(BIN)/dbt docs serve --target $(TARGET) --host 127.0.0.1 --port 8080 --no-browser
+
+bench: setup ## benchmarks (see docs/BENCHMARKS.md); BENCH_QUICK=1 for a CI-sized run
+	$(BIN)/python -m viewership.bench $(if $(BENCH_QUICK),--quick,)
+
+clean: ## remove build artifacts and the local DuckDB file
+	rm -rf target target_* logs .local viewership_dev.duckdb*
