@@ -1,0 +1,198 @@
+{#-
+    episode_details (DOMAIN §2.4), version 2 (latest): one row per valid
+    matched record and label (Viewership / Revenue), phase '3'.
+    Physical name per environment = env_location('episode_details_table')
+    (episode_details locally, EPISODE_DETAILS_TEST_STAGING in staging,
+    EPISODE_DETAILS in prod).
+
+    Incremental, never rebuilt (full_refresh=false: staging does not hold the
+    full history, §8.5). Dedup guard: a row is inserted only when neither its
+    episode_detail_id (viewership_id:label) nor its source row
+    (platform, filename, source_row_number, label) is already in the table,
+    so a re-run or a re-upload of a file never inserts twice (the legacy had
+    no guard, [BUG] §6.3). domain comes from the data ([BUG] §6.3: the
+    legacy hard-coded 'Distribution Partners').
+-#}
+{{
+    config(
+        materialized='incremental',
+        alias=env_location('episode_details_table'),
+        incremental_strategy='delete+insert',
+        unique_key='episode_detail_id',
+        full_refresh=false,
+        on_schema_change='fail',
+        meta={'red_lines': ['RL-3', 'RL-4', 'RL-5']},
+    )
+}}
+
+with
+
+validated as (
+
+    select * from {{ ref('int_episode_details_validated') }}
+
+),
+
+valid_rows as (
+
+    select *
+    from validated
+    where is_record_valid
+
+),
+
+{%- if is_incremental() %}
+
+existing as (
+
+    select
+        episode_detail_id,
+        platform,
+        filename,
+        source_row_number,
+        label
+    from {{ this }}
+
+),
+
+new_rows as (
+
+    select valid_rows.*
+    from valid_rows
+    where
+        not exists (
+            select 1
+            from existing
+            where existing.episode_detail_id = valid_rows.episode_detail_id
+        )
+        and not exists (
+            select 1
+            from existing
+            where
+                lower(existing.platform) = lower(valid_rows.platform)
+                and lower(existing.filename) = lower(valid_rows.filename)
+                and existing.source_row_number = valid_rows.source_row_number
+                and existing.label = valid_rows.label
+        )
+
+),
+{%- else %}
+
+new_rows as (
+
+    select * from valid_rows
+
+),
+{%- endif %}
+
+final as (
+
+    select
+        -- ids
+        cast(episode_detail_id as varchar) as episode_detail_id,
+        cast(viewership_id as bigint) as viewership_id,
+        cast(label as varchar) as label,
+
+        -- batch
+        cast(platform as varchar) as platform,
+        cast(domain as varchar) as domain,
+        cast(filename as varchar) as filename,
+        cast(source_row_number as bigint) as source_row_number,
+
+        -- asset
+        cast(ref_id as varchar) as ref_id,
+        cast(asset_title as varchar) as asset_title,
+        cast(asset_series as varchar) as asset_series,
+        cast(content_provider as varchar) as content_provider,
+        cast(series_code as varchar) as series_code,
+        cast(platform_content_name as varchar) as platform_content_name,
+        cast(platform_series as varchar) as platform_series,
+        cast(platform_content_id as varchar) as platform_content_id,
+
+        -- deal, partner, channel, territory
+        cast(deal_parent as bigint) as deal_parent,
+        cast(partner as varchar) as viewership_partner,
+        cast(partner as varchar) as partner,
+        cast(channel as varchar) as channel,
+        cast(channel_id as integer) as channel_id,
+        cast(territory as varchar) as territory,
+        cast(territory_id as integer) as territory_id,
+        cast(platform_partner_name as varchar) as platform_partner_name,
+        cast(platform_channel_name as varchar) as platform_channel_name,
+        cast(platform_territory as varchar) as platform_territory,
+
+        -- dates
+        cast(full_date as varchar) as full_date,
+        cast(week as date) as week,
+        cast(day as integer) as day,
+        cast(month as integer) as month,
+        cast(quarter as varchar) as quarter,
+        cast(year as integer) as year,
+        cast(year_month_day as varchar) as year_month_day,
+        cast(start_time as timestamp) as start_time,
+        cast(end_time as timestamp) as end_time,
+
+        -- viewership metrics (on the record's primary label row only)
+        {%- for target, source in [
+            ('sessions', 'tot_sessions'), ('minutes', 'tot_mov'),
+            ('hours', 'tot_hov'), ('views', 'views'),
+            ('unique_viewers', 'unique_viewers'),
+            ('tot_completions', 'tot_completions'),
+            ('tot_impressions', 'tot_impressions'),
+        ] %}
+        cast(
+            case when is_primary_label then {{ source }} end
+            as numeric(38, 6)
+        ) as {{ target }},
+        {%- endfor %}
+
+        -- revenue (label Revenue only)
+        cast(
+            case
+                when label = 'Revenue'
+                    then coalesce(partner, '') || ' Revenue '
+                    || coalesce(territory, '')
+            end
+            as varchar
+        ) as register_name,
+        cast(case when label = 'Revenue' then revenue end as numeric(38, 6))
+            as payment_amount,
+        cast(case when label = 'Revenue' then revenue end as numeric(38, 6))
+            as revenue_amount,
+        cast(case when label = 'Revenue' then year_month_day end as varchar)
+            as payment_date,
+        cast(case when label = 'Revenue' then '' end as varchar)
+            as payment_type,
+        cast(case when label = 'Revenue' then '' end as varchar)
+            as payment_title,
+        cast(case when label = 'Revenue' then '' end as varchar)
+            as payment_description,
+        cast(case when label = 'Revenue' then '' end as varchar)
+            as payment_department,
+        cast(case when label = 'Revenue' then 'False' end as varchar)
+            as payment_adjustment,
+        cast(case when label = 'Revenue' then quarter end as varchar)
+            as payment_quarter,
+        cast(case when label = 'Revenue' then year end as integer)
+            as payment_year,
+        cast(case when label = 'Revenue' then month end as integer)
+            as payment_month,
+        cast(case when label = 'Revenue' then 'Revenue' end as varchar)
+            as payment_support_category,
+        cast(case when label = 'Revenue' then filename end as varchar)
+            as payment_filename,
+
+        -- match lineage
+        cast(match_bucket as varchar) as match_bucket,
+        cast(match_branch as varchar) as match_branch,
+        cast(match_candidate_count as integer) as match_candidate_count,
+
+        -- lineage
+        cast('3' as varchar) as phase,
+        cast(null as boolean) as processed,
+        cast({{ dbt.current_timestamp() }} as timestamp) as inserted_at
+    from new_rows
+
+)
+
+select * from final

@@ -1,0 +1,140 @@
+{#-
+    Matched records expanded to episode_details labels and validated
+    (DOMAIN §6.2-6.3), still phase '2': one row per matched record and label.
+
+    Labels (decision): data_type Viewership -> Viewership; Revenue -> Revenue;
+    Viewership_Revenue -> Viewership, plus Revenue when the record has a
+    non-zero revenue (a combined file's row without revenue has no revenue
+    line; the legacy instead deleted such rows, [BUG] §6.1).
+    Viewership metrics (hours, minutes, sessions, views, impressions...)
+    belong to the record's primary label row (Viewership when present), so
+    every sum over episode_details counts a record once.
+
+    Validation, first failing rule in the legacy order:
+      Revenue:    deal_parent, revenue not null, revenue > 0, year, quarter,
+                  year_month_day
+      Viewership: deal_parent (required by the insert, §6.3), tot_hov,
+                  tot_mov, year, quarter (week/day are NOT required)
+    A record is valid only when every label row is valid; invalid records go
+    to fct_viewership_unmatched as failed_validation_<rule>, never lost.
+-#}
+{%- set record_columns = [
+    'viewership_id', 'filename', 'source_row_number', 'platform', 'domain',
+    'data_type', 'platform_partner_name', 'platform_channel_name',
+    'platform_territory', 'platform_content_name', 'platform_content_id',
+    'platform_series', 'deal_parent', 'partner', 'channel', 'channel_id',
+    'territory', 'territory_id', 'full_date', 'week', 'day', 'month',
+    'quarter', 'year', 'year_month_day', 'start_time', 'end_time',
+    'tot_hov', 'tot_mov', 'tot_sessions', 'views', 'unique_viewers',
+    'tot_completions', 'tot_impressions', 'revenue',
+    'ref_id', 'asset_title', 'asset_series', 'content_provider',
+    'series_code', 'match_bucket', 'match_branch', 'match_candidate_count',
+] -%}
+
+with
+
+matched as (
+
+    select * from {{ ref('int_viewership_matched') }}
+
+),
+
+completed_matching as (
+
+    {#- RL-4: the final insert reads only rows that completed matching. -#}
+    select *
+    from matched
+    where phase = '2'
+
+),
+
+labeled as (
+
+    select
+        {%- for column in record_columns %}
+        {{ column }},
+        {%- endfor %}
+        'Viewership' as label,
+        1 as label_order,
+        true as is_primary_label
+    from completed_matching
+    where lower(data_type) in ('viewership', 'viewership_revenue')
+
+    union all
+
+    select
+        {%- for column in record_columns %}
+        {{ column }},
+        {%- endfor %}
+        'Revenue' as label,
+        2 as label_order,
+        lower(data_type) = 'revenue' as is_primary_label
+    from completed_matching
+    where
+        lower(data_type) = 'revenue'
+        or (
+            lower(data_type) = 'viewership_revenue'
+            and revenue is not null
+            and revenue <> 0
+        )
+
+),
+
+validated as (
+
+    select
+        *,
+        case
+            when label = 'Revenue' then
+                case
+                    when deal_parent is null then 'missing_deal_parent'
+                    when revenue is null then 'missing_revenue'
+                    when revenue <= 0 then 'non_positive_revenue'
+                    when year is null then 'missing_year'
+                    when quarter is null then 'missing_quarter'
+                    when year_month_day is null
+                        then 'missing_year_month_day'
+                end
+            else
+                case
+                    when deal_parent is null then 'missing_deal_parent'
+                    when tot_hov is null then 'missing_tot_hov'
+                    when tot_mov is null then 'missing_tot_mov'
+                    when year is null then 'missing_year'
+                    when quarter is null then 'missing_quarter'
+                end
+        end as validation_failure
+    from labeled
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast(
+            cast(viewership_id as {{ dbt.type_string() }}) || ':' || label
+            as {{ dbt.type_string() }}
+        ) as episode_detail_id,
+        {%- for column in record_columns %}
+        {{ column }},
+        {%- endfor %}
+
+        -- label
+        cast(label as {{ dbt.type_string() }}) as label,
+        label_order,
+        is_primary_label,
+
+        -- validation
+        cast(validation_failure as {{ dbt.type_string() }})
+            as validation_failure,
+        sum(case when validation_failure is null then 0 else 1 end)
+            over (partition by viewership_id) = 0 as is_record_valid,
+
+        -- lineage
+        cast('2' as {{ dbt.type_string() }}) as phase
+    from validated
+
+)
+
+select * from final

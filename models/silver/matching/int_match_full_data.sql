@@ -1,0 +1,93 @@
+{#-
+    Bucket 1 FULL_DATA (DOMAIN §5.3.1): the catalog episode of the record's
+    ref_id with the same season and episode, in an active series, whose
+    metadata (keyed on THAT ref_id: [BUG] fixed, the legacy joined any
+    metadata row) has the record's title. Emits candidates only; the winner
+    is chosen in int_viewership_matched.
+-#}
+with
+
+match_keys as (
+
+    select * from {{ ref('int_viewership_match_keys') }}
+
+),
+
+episodes as (
+
+    select * from {{ ref('int_catalog_episodes_keyed') }}
+
+),
+
+series as (
+
+    select * from {{ ref('int_catalog_series_keyed') }}
+
+),
+
+title_keys as (
+
+    select * from {{ ref('int_catalog_title_keys') }}
+
+),
+
+eligible as (
+
+    select
+        viewership_id,
+        ref_id_key,
+        title_key,
+        season_key,
+        episode_key
+    from match_keys
+    where qualifies_full_data
+
+),
+
+candidates as (
+
+    select
+        eligible.viewership_id,
+        episodes.ref_id,
+        episodes.series_id,
+        title_keys.asset_title,
+        title_keys.is_primary_title as is_primary_title_match
+    from eligible
+    inner join episodes
+        on
+            eligible.ref_id_key = episodes.ref_id_key
+            and eligible.season_key = episodes.season_key
+            and eligible.episode_key = episodes.episode_key
+    inner join series
+        on
+            episodes.series_id = series.series_id
+            and series.is_series_active
+    inner join title_keys
+        on
+            eligible.ref_id_key = title_keys.ref_id_key
+            and eligible.title_key = title_keys.title_key
+
+),
+
+final as (
+
+    select
+        -- ids
+        viewership_id,
+        ref_id,
+        series_id,
+
+        -- bucket and rank inputs
+        cast('FULL_DATA' as {{ dbt.type_string() }}) as bucket,
+        1 as bucket_priority,
+        cast('strict' as {{ dbt.type_string() }}) as branch,
+        1 as branch_priority,
+        is_primary_title_match,
+
+        -- attributes
+        asset_title
+    from candidates
+
+)
+
+select * from final

@@ -1,0 +1,87 @@
+{#-
+    Bucket 3 REF_ID_ONLY (DOMAIN §5.3.3): records with a ref_id and no
+    internal_series; the catalog episode of the ref_id in an active series,
+    whose metadata (keyed on that ref_id: [BUG] fixed) has the record's
+    title. No fallback (legacy has none).
+-#}
+with
+
+match_keys as (
+
+    select * from {{ ref('int_viewership_match_keys') }}
+
+),
+
+episodes as (
+
+    select * from {{ ref('int_catalog_episodes_keyed') }}
+
+),
+
+series as (
+
+    select * from {{ ref('int_catalog_series_keyed') }}
+
+),
+
+title_keys as (
+
+    select * from {{ ref('int_catalog_title_keys') }}
+
+),
+
+eligible as (
+
+    select
+        viewership_id,
+        ref_id_key,
+        title_key
+    from match_keys
+    where qualifies_ref_id_only
+
+),
+
+candidates as (
+
+    select
+        eligible.viewership_id,
+        episodes.ref_id,
+        episodes.series_id,
+        title_keys.asset_title,
+        title_keys.is_primary_title as is_primary_title_match
+    from eligible
+    inner join episodes
+        on eligible.ref_id_key = episodes.ref_id_key
+    inner join series
+        on
+            episodes.series_id = series.series_id
+            and series.is_series_active
+    inner join title_keys
+        on
+            eligible.ref_id_key = title_keys.ref_id_key
+            and eligible.title_key = title_keys.title_key
+
+),
+
+final as (
+
+    select
+        -- ids
+        viewership_id,
+        ref_id,
+        series_id,
+
+        -- bucket and rank inputs
+        cast('REF_ID_ONLY' as {{ dbt.type_string() }}) as bucket,
+        3 as bucket_priority,
+        cast('strict' as {{ dbt.type_string() }}) as branch,
+        1 as branch_priority,
+        is_primary_title_match,
+
+        -- attributes
+        asset_title
+    from candidates
+
+)
+
+select * from final

@@ -1,0 +1,79 @@
+{#-
+    Bucket 5 SERIES_ONLY (DOMAIN §5.3.5), sets ref_id: the active series whose
+    primary title equals internal_series (case-insensitive), and a catalog
+    title equal to the record's title whose ref_id prefix (before the first
+    '-') is that series' code (case-insensitive).
+-#}
+with
+
+match_keys as (
+
+    select * from {{ ref('int_viewership_match_keys') }}
+
+),
+
+series as (
+
+    select * from {{ ref('int_catalog_series_keyed') }}
+
+),
+
+title_keys as (
+
+    select * from {{ ref('int_catalog_title_keys') }}
+
+),
+
+eligible as (
+
+    select
+        viewership_id,
+        series_key,
+        title_key
+    from match_keys
+    where qualifies_series_only
+
+),
+
+candidates as (
+
+    select
+        eligible.viewership_id,
+        title_keys.ref_id,
+        series.series_id,
+        title_keys.asset_title,
+        title_keys.is_primary_title as is_primary_title_match
+    from eligible
+    inner join series
+        on
+            eligible.series_key = series.series_key
+            and series.is_series_active
+    inner join title_keys
+        on
+            eligible.title_key = title_keys.title_key
+            and series.series_code_key = title_keys.ref_id_prefix_key
+
+),
+
+final as (
+
+    select
+        -- ids
+        viewership_id,
+        ref_id,
+        series_id,
+
+        -- bucket and rank inputs
+        cast('SERIES_ONLY' as {{ dbt.type_string() }}) as bucket,
+        5 as bucket_priority,
+        cast('strict' as {{ dbt.type_string() }}) as branch,
+        1 as branch_priority,
+        is_primary_title_match,
+
+        -- attributes
+        asset_title
+    from candidates
+
+)
+
+select * from final

@@ -1,0 +1,129 @@
+{#-
+    Matching keys of every normalized record, computed ONCE (PERFORMANCE.md),
+    and the bucket qualification flags of DOMAIN §5.1 ("bucket-table
+    predicate" column; "non-blank" = NOT NULL and TRIM <> '', "numeric" =
+    digits only). One row per int_viewership_normalized record.
+
+    Keys use the same case rules as the catalog tables: ref_id upper-cased,
+    internal_series lower-cased, title = normalized_title_key().
+
+    Re-upload guard: a record whose (platform, filename, source_row_number)
+    was already uploaded under a lower viewership_id is a duplicate upload;
+    it qualifies for no bucket and is reported unmatched as duplicate_upload,
+    so the same source row never reaches episode_details twice.
+-#}
+with
+
+normalized as (
+
+    select * from {{ ref('int_viewership_normalized') }}
+
+),
+
+keyed as (
+
+    select
+        viewership_id,
+        filename,
+        platform,
+        source_row_number,
+        upper({{ blank_to_null('ref_id') }}) as ref_id_key,
+        lower({{ blank_to_null('internal_series') }}) as series_key,
+        {{ blank_to_null('platform_content_name') }} is not null
+            as has_content_name,
+        {{ normalized_title_key('platform_content_name') }} as title_key,
+        {{ numeric_text_key('season_number') }} as season_key,
+        {{ numeric_text_key('episode_number') }} as episode_key,
+        row_number() over (
+            partition by
+                lower(platform),
+                lower(filename),
+                source_row_number,
+                case when source_row_number is null then viewership_id end
+            order by viewership_id
+        ) as upload_copy_number
+    from normalized
+
+),
+
+flagged as (
+
+    select
+        *,
+        upload_copy_number > 1 as is_duplicate_upload,
+        ref_id_key is not null as has_ref_id,
+        series_key is not null as has_internal_series,
+        (season_key is not null and episode_key is not null)
+            as has_numeric_season_episode
+    from keyed
+
+),
+
+final as (
+
+    select
+        -- ids
+        viewership_id,
+        cast(filename as {{ dbt.type_string() }}) as filename,
+        cast(platform as {{ dbt.type_string() }}) as platform,
+        source_row_number,
+
+        -- match keys
+        cast(ref_id_key as {{ dbt.type_string() }}) as ref_id_key,
+        cast(series_key as {{ dbt.type_string() }}) as series_key,
+        cast(title_key as {{ dbt.type_string() }}) as title_key,
+        cast(season_key as {{ dbt.type_string() }}) as season_key,
+        cast(episode_key as {{ dbt.type_string() }}) as episode_key,
+
+        -- flags
+        has_ref_id,
+        has_internal_series,
+        has_content_name,
+        has_numeric_season_episode,
+        is_duplicate_upload,
+
+        -- bucket qualification (DOMAIN §5.1)
+        (
+            not is_duplicate_upload
+            and has_ref_id
+            and has_internal_series
+            and has_numeric_season_episode
+            and has_content_name
+        ) as qualifies_full_data,
+        (
+            not is_duplicate_upload
+            and has_ref_id
+            and has_internal_series
+            and has_content_name
+        ) as qualifies_ref_id_series,
+        (
+            not is_duplicate_upload
+            and has_ref_id
+            and not has_internal_series
+            and has_content_name
+        ) as qualifies_ref_id_only,
+        {#- ref_id is NOT required to be blank here (§5.1): leftovers of
+            FULL_DATA / REF_ID_SERIES re-enter this bucket. -#}
+        (
+            not is_duplicate_upload
+            and has_internal_series
+            and has_numeric_season_episode
+        ) as qualifies_series_season_episode,
+        (
+            not is_duplicate_upload
+            and has_internal_series
+            and not has_ref_id
+            and not has_numeric_season_episode
+            and has_content_name
+        ) as qualifies_series_only,
+        (
+            not is_duplicate_upload
+            and has_content_name
+            and not has_ref_id
+            and not has_internal_series
+        ) as qualifies_title_only
+    from flagged
+
+)
+
+select * from final
