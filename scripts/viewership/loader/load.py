@@ -1,0 +1,166 @@
+"""Loading one file: read, build rows, and write them in one transaction.
+
+Either every row of the file is in the upload table (processed NULL, phase NULL) or none is. A filename that
+already has unprocessed rows is refused unless ``replace`` (which swaps them in the same transaction); a
+filename whose rows were already processed is always refused, with a message saying how to re-run it.
+Values reach the database only as bulk data (``Database.bulk_insert``) or bound parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from viewership.db import Database, DatabaseError
+from viewership.loader import build
+from viewership.loader.errors import LoadError
+from viewership.loader.reader import open_sheet
+from viewership.loader.summary import FileStats
+from viewership.loader.templates import Template
+from viewership.schema import UPLOAD
+
+PROGRESS_MIN_LINES = 5000
+PREVIEW_ROWS = 5
+
+
+def rerun_hint(filename: str) -> str:
+    return (
+        "to re-run it, first roll the file back out of every layer (per-upload rollback), then load it again; "
+        f"to add a corrected version next to it, load it under a new name (e.g. '{Path(filename).stem} v2"
+        f"{Path(filename).suffix}')"
+    )
+
+
+def _existing(db: Database, filename: str) -> tuple[int, int, str | None]:
+    """(rows, processed rows, platforms) already in the upload table for this filename."""
+    table = db.table_ref(UPLOAD)
+    p = db.param
+    row = db.query(
+        "select count(*), "  # noqa: S608 - identifiers from the project's configuration, values bound
+        "coalesce(sum(case when processed = true or (phase is not null and phase <> '') then 1 else 0 end), 0) "
+        f"from {table} where filename = {p}",
+        [filename],
+    )[0]
+    platforms = db.query(f"select distinct platform from {table} where filename = {p}", [filename])  # noqa: S608
+    names = ", ".join(sorted(str(r[0]) for r in platforms)) or None
+    return int(row[0]), int(row[1]), names
+
+
+def _lock(db: Database, filename: str) -> None:
+    """Serialize concurrent loads of one filename (PostgreSQL; DuckDB has one writer per file)."""
+    if db.dialect == "postgres":
+        db.execute("select pg_advisory_xact_lock(hashtext(%s))", [filename])
+
+
+def _no_rows_error(stats: FileStats) -> LoadError:
+    if stats.rows_read == 0:
+        return LoadError(
+            f"line {stats.header_line}: header found but no data rows after it; expected at least one data row",
+            line=stats.header_line,
+        )
+    detail = ", ".join(f"{k} {v}" for k, v in sorted(stats.rows_skipped.items()))
+    return LoadError(f"no data rows left: all {stats.rows_read} row(s) after the header were skipped ({detail})")
+
+
+def _progress(rows: Iterator[build.Row], stats: FileStats, total_lines: int, show: bool) -> Iterator[build.Row]:
+    if not show or total_lines < PROGRESS_MIN_LINES:
+        yield from rows
+        return
+    with click.progressbar(length=total_lines, label=stats.filename, file=sys.stderr) as bar:
+        done = 0
+        for n, row in enumerate(rows):
+            if n % 2000 == 0:
+                now = stats.rows_read + stats.header_line
+                bar.update(now - done)
+                done = now
+            yield row
+        bar.update(total_lines - done)
+
+
+def load_file(
+    path: Path,
+    template: Template,
+    *,
+    platform: str | None,
+    db: Database | None,
+    year: str | None = None,
+    quarter: str | None = None,
+    month: str | None = None,
+    partner: str | None = None,
+    channel: str | None = None,
+    territory: str | None = None,
+    replace: bool = False,
+    dry_run: bool = False,
+    progress: bool = False,
+) -> FileStats:
+    """Load one file; raise LoadError (nothing written) or return its statistics."""
+    started = time.perf_counter()
+    filename = path.name
+    stats = FileStats(
+        file=str(path), filename=filename, platform=platform or template.platform, template=template.name,
+        data_type=template.data_type, target=db.target if db else None, dry_run=dry_run,
+    )
+    if not filename.strip():
+        raise LoadError("the file name is blank")
+    y, q, m = build.resolve_period(year, quarter, month)
+    inputs = build.Inputs(
+        platform=stats.platform, filename=filename,
+        load_timestamp=dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
+        year=y, quarter=q, month=m, partner=partner, channel=channel, territory=territory,
+    )
+    sheet = open_sheet(path, template)
+    stats.encoding, stats.delimiter = sheet.encoding, sheet.delimiter
+    stats.header_line = sheet.header_line
+    stats.banner_rows = sheet.banner_rows - (1 if template.wide else 0)  # the date row is not a banner
+    file_plan = build.plan(sheet, template, inputs, stats)
+    total_lines = sheet.text.count("\n") + 1
+    rows = _progress(file_plan.rows, stats, total_lines, progress)
+
+    if dry_run or db is None:
+        for row in rows:
+            if len(stats.preview) < PREVIEW_ROWS:
+                stats.preview.append({c: (None if v is None else str(v)) for c, v in zip(file_plan.columns, row,
+                                                                                         strict=True)})
+        if stats.rows_written == 0:
+            raise _no_rows_error(stats)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    try:
+        with db.transaction():
+            _lock(db, filename)
+            count, processed, platforms = _existing(db, filename)
+            if processed:
+                raise LoadError(
+                    f"already processed: {processed} of its {count} upload row(s) (platform {platforms}) were "
+                    f"moved into the pipeline, so loading it again would count its data twice; {rerun_hint(filename)}"
+                )
+            if count and not replace:
+                raise LoadError(
+                    f"already loaded: {count} unprocessed upload row(s) (platform {platforms}); "
+                    "use --replace to swap them for this file's rows in one transaction"
+                )
+            if count:
+                db.execute(
+                    f"delete from {db.table_ref(UPLOAD)} where filename = {db.param} "  # noqa: S608
+                    "and processed is null and (phase is null or phase = '')",
+                    [filename],
+                )
+                stats.replaced_rows = count
+            written = db.bulk_insert(UPLOAD, file_plan.columns, rows)
+            if written == 0:
+                raise _no_rows_error(stats)
+    except (LoadError, KeyboardInterrupt):
+        raise
+    except DatabaseError as exc:
+        raise LoadError(f"{exc}; nothing was written") from exc
+    except Exception as exc:  # driver errors differ per engine; the transaction was rolled back
+        raise LoadError(f"database error while writing ({type(exc).__name__}: {str(exc).strip()}); "
+                        "nothing was written") from exc
+    stats.seconds = time.perf_counter() - started
+    return stats

@@ -1,0 +1,298 @@
+"""Upload templates: one YAML file per partner-file layout, shipped in ``viewership/templates/``.
+
+A template says how to find the header, which file column feeds which upload column (DOMAIN §2.1), how each
+value is cleaned, which rows are footers/totals, and which constant fields every row gets. Templates are data:
+this module only reads and validates them, so a typo in a template fails loudly with the template's name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from viewership.loader.dates import FORMATS
+from viewership.schema import ADDITIVE_METRICS, UPLOAD_VALUE_COLUMNS
+
+DataType = Literal["Viewership", "Revenue", "Viewership_Revenue"]
+Layout = Literal["long", "wide_by_date"]
+
+DATA_TYPES: tuple[str, ...] = ("Viewership", "Revenue", "Viewership_Revenue")
+DOMAINS: tuple[str, ...] = ("Distribution Partners", "Owned and Operated")
+
+# Upload columns a template may fill from the file (everything except the loader's own bookkeeping).
+MAPPABLE: frozenset[str] = frozenset(UPLOAD_VALUE_COLUMNS) - {"platform", "data_type", "filename"}
+# Numeric columns: cleaned with the `number` transform unless the template says otherwise.
+NUMERIC_COLUMNS: frozenset[str] = frozenset(
+    (*ADDITIVE_METRICS, "avg_duration_per_session", "avg_duration_per_viewer", "avg_session_count", "duration")
+)
+# Columns the constants / UI inputs may set.
+CONSTANT_COLUMNS: frozenset[str] = frozenset(
+    {"domain", "platform_partner_name", "platform_channel_name", "platform_territory", "partner", "channel",
+     "territory", "viewership_type", "country", "language"}
+)
+TRANSFORMS: frozenset[str] = frozenset(
+    {"trim", "number", "integer_text", "hms_hours", "hms_minutes", "yyyymmdd", "date_auto", "date_format",
+     "regex_extract", "value_map", "none"}
+)
+
+
+class TemplateError(Exception):
+    """A template is unknown or malformed; the message names it and the offending key."""
+
+
+@dataclass(frozen=True)
+class Transform:
+    """One cleaning step for a mapped column."""
+
+    name: str
+    arg: Any = None
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Where one upload column comes from in the file."""
+
+    target: str
+    source: str | None  # header text (matched trimmed, case- and whitespace-insensitively)
+    source_index: int | None  # 0-based position, for unnamed columns
+    transforms: tuple[Transform, ...]
+    required: bool
+
+
+@dataclass(frozen=True)
+class SkipRule:
+    """Rows excluded from the upload and counted under ``reason``."""
+
+    reason: str
+    when_blank: tuple[str, ...] = ()  # every one of these upload columns is blank ...
+    first_cell_matches: str | None = None  # ... or the row's first non-empty cell matches this regex
+
+    def pattern(self) -> re.Pattern[str] | None:
+        return re.compile(self.first_cell_matches, re.IGNORECASE) if self.first_cell_matches else None
+
+
+@dataclass(frozen=True)
+class WideSpec:
+    """Wide-by-date layout: the row above the header carries one date per metric column."""
+
+    metrics: dict[str, str]  # metric label in the header row -> upload column
+    date_format: str | None  # None = auto-detect (DOMAIN §4.2.2)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A validated upload template."""
+
+    name: str
+    description: str
+    platform: str
+    data_type: DataType
+    domain: str
+    layout: Layout
+    encoding: str
+    delimiter: str
+    header_search_rows: int
+    columns: tuple[ColumnMap, ...]
+    constants: dict[str, str]
+    skip_rows: tuple[SkipRule, ...]
+    wide: WideSpec | None
+    ignore: tuple[str, ...] = field(default=())
+    path: str = ""
+
+    @property
+    def has_date_column(self) -> bool:
+        return any(c.target == "date" for c in self.columns)
+
+    @property
+    def output_targets(self) -> tuple[str, ...]:
+        targets = [c.target for c in self.columns]
+        if self.wide:
+            targets += list(self.wide.metrics.values())
+            targets.append("date")
+        return tuple(dict.fromkeys(targets))
+
+    @property
+    def metric_targets(self) -> tuple[str, ...]:
+        return tuple(t for t in self.output_targets if t in ADDITIVE_METRICS)
+
+
+def _fail(name: str, message: str) -> TemplateError:
+    return TemplateError(f"template '{name}': {message}")
+
+
+def _transforms(name: str, target: str, raw: Any) -> tuple[Transform, ...]:
+    if raw is None:
+        if target in NUMERIC_COLUMNS:
+            return (Transform("number"),)
+        if target == "date":
+            return (Transform("date_auto"),)
+        return (Transform("trim"),)
+    items = raw if isinstance(raw, list) else [raw]
+    out: list[Transform] = []
+    for item in items:
+        if isinstance(item, str):
+            tname, arg = item, None
+        elif isinstance(item, dict) and len(item) == 1:
+            tname, arg = next(iter(item.items()))
+        else:
+            raise _fail(name, f"column {target}: a transform is a name or a one-key mapping, got {item!r}")
+        if tname not in TRANSFORMS:
+            raise _fail(name, f"column {target}: unknown transform '{tname}' (known: {', '.join(sorted(TRANSFORMS))})")
+        if tname == "regex_extract":
+            try:
+                re.compile(str(arg))
+            except re.error as exc:
+                raise _fail(name, f"column {target}: bad regex_extract pattern: {exc}") from exc
+        if tname == "date_format" and arg not in FORMATS:
+            raise _fail(name, f"column {target}: date_format must be one of {', '.join(FORMATS)}")
+        if tname == "value_map" and not isinstance(arg, dict):
+            raise _fail(name, f"column {target}: value_map needs a mapping")
+        out.append(Transform(str(tname), arg))
+    return tuple(out)
+
+
+_TOP_KEYS = {"name", "description", "platform", "data_type", "domain", "layout", "read", "columns", "constants",
+             "skip_rows", "wide", "ignore"}
+
+
+def parse_template(data: Any, origin: str) -> Template:
+    """Validate one template document (already YAML-decoded)."""
+    if not isinstance(data, dict):
+        raise TemplateError(f"template {origin}: expected a mapping at the top level")
+    name = str(data.get("name") or origin)
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise _fail(name, f"unknown key(s) {', '.join(sorted(unknown))}")
+    for key in ("platform", "data_type", "domain", "columns"):
+        if key not in data:
+            raise _fail(name, f"missing key '{key}'")
+    if data["data_type"] not in DATA_TYPES:
+        raise _fail(name, f"data_type must be one of {', '.join(DATA_TYPES)}, got {data['data_type']!r}")
+    if data["domain"] not in DOMAINS:
+        raise _fail(name, f"domain must be one of {', '.join(DOMAINS)}, got {data['domain']!r}")
+    layout = data.get("layout", "long")
+    if layout not in ("long", "wide_by_date"):
+        raise _fail(name, f"layout must be long or wide_by_date, got {layout!r}")
+    read = data.get("read") or {}
+    encoding = str(read.get("encoding", "auto"))
+    delimiter = str(read.get("delimiter", "auto"))
+    if delimiter not in ("auto", ",", "\t", ";", "|"):
+        raise _fail(name, f"read.delimiter must be auto, ',', tab, ';' or '|', got {delimiter!r}")
+    header_rows = int(read.get("header_search_rows", 20))
+
+    columns: list[ColumnMap] = []
+    raw_columns = data["columns"]
+    if not isinstance(raw_columns, dict):
+        raise _fail(name, "columns must map upload column -> {source: ..., transform: ...}")
+    for target, spec in raw_columns.items():
+        if target not in MAPPABLE:
+            raise _fail(name, f"columns: '{target}' is not an upload column")
+        if isinstance(spec, str):
+            spec = {"source": spec}
+        if not isinstance(spec, dict) or ("source" not in spec and "source_index" not in spec):
+            raise _fail(name, f"column {target}: needs 'source' (header text) or 'source_index'")
+        extra = set(spec) - {"source", "source_index", "transform", "required"}
+        if extra:
+            raise _fail(name, f"column {target}: unknown key(s) {', '.join(sorted(extra))}")
+        columns.append(
+            ColumnMap(
+                target=target,
+                source=str(spec["source"]) if spec.get("source") is not None else None,
+                source_index=int(spec["source_index"]) if spec.get("source_index") is not None else None,
+                transforms=_transforms(name, target, spec.get("transform")),
+                required=bool(spec.get("required", True)),
+            )
+        )
+
+    constants = {str(k): str(v) for k, v in (data.get("constants") or {}).items()}
+    bad = set(constants) - CONSTANT_COLUMNS
+    if bad:
+        raise _fail(name, f"constants: not settable: {', '.join(sorted(bad))}")
+
+    skips: list[SkipRule] = []
+    for rule in data.get("skip_rows") or []:
+        if not isinstance(rule, dict) or "reason" not in rule:
+            raise _fail(name, "skip_rows: each rule needs a 'reason'")
+        when_blank = tuple(str(c) for c in rule.get("when_blank") or ())
+        missing = [c for c in when_blank if c not in {m.target for m in columns}]
+        if missing:
+            raise _fail(name, f"skip_rows '{rule['reason']}': when_blank names unmapped column(s) {missing}")
+        skip = SkipRule(str(rule["reason"]), when_blank, rule.get("first_cell_matches"))
+        if not skip.when_blank and not skip.first_cell_matches:
+            raise _fail(name, f"skip_rows '{skip.reason}': give when_blank or first_cell_matches")
+        skip.pattern()
+        skips.append(skip)
+
+    wide: WideSpec | None = None
+    if layout == "wide_by_date":
+        wspec = data.get("wide") or {}
+        metrics = {str(k): str(v) for k, v in (wspec.get("metrics") or {}).items()}
+        if not metrics:
+            raise _fail(name, "wide_by_date needs wide.metrics (header label -> upload column)")
+        not_numeric = [v for v in metrics.values() if v not in NUMERIC_COLUMNS]
+        if not_numeric:
+            raise _fail(name, f"wide.metrics targets must be numeric upload columns, not {not_numeric}")
+        if wspec.get("date_format") is not None and wspec["date_format"] not in FORMATS:
+            raise _fail(name, f"wide.date_format must be one of {', '.join(FORMATS)}")
+        wide = WideSpec(metrics, wspec.get("date_format"))
+
+    return Template(
+        name=name,
+        description=str(data.get("description", "")).strip(),
+        platform=str(data["platform"]),
+        data_type=data["data_type"],
+        domain=str(data["domain"]),
+        layout=layout,
+        encoding=encoding,
+        delimiter=delimiter,
+        header_search_rows=header_rows,
+        columns=tuple(columns),
+        constants=constants,
+        skip_rows=tuple(skips),
+        wide=wide,
+        ignore=tuple(str(i) for i in data.get("ignore") or ()),
+        path=origin,
+    )
+
+
+def _shipped() -> dict[str, Any]:
+    folder = resources.files("viewership") / "templates"
+    found: dict[str, Any] = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".yml"):
+            found[entry.name[: -len(".yml")]] = entry
+    return found
+
+
+def template_names() -> list[str]:
+    """Names of the templates shipped with the package."""
+    return sorted(_shipped())
+
+
+def load_template(name_or_path: str) -> Template:
+    """A shipped template by name, or a template YAML file by path."""
+    shipped = _shipped()
+    if name_or_path in shipped:
+        text = shipped[name_or_path].read_text(encoding="utf-8")
+        origin = name_or_path
+    elif name_or_path.endswith((".yml", ".yaml")) and Path(name_or_path).is_file():
+        text = Path(name_or_path).read_text(encoding="utf-8")
+        origin = name_or_path
+    else:
+        raise TemplateError(
+            f"unknown template '{name_or_path}': expected one of {', '.join(sorted(shipped))} "
+            "or a path to a .yml file (see viewership-load --list-templates)"
+        )
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"template '{origin}': invalid YAML: {exc}") from exc
+    template = parse_template(data, origin)
+    if origin in shipped and template.name != origin:
+        raise TemplateError(f"template file {origin}.yml declares name '{template.name}'")
+    return template
