@@ -1,0 +1,141 @@
+"""Run `dbt compile` for each target (in parallel) so the checks see every target's compiled SQL.
+
+dev (DuckDB) needs no server; ci needs PostgreSQL (a throw-away database is created when POSTGRES_DATABASE
+is not set); staging/prod compile OFFLINE: a Snowflake profile whose host is unreachable plus
+--no-introspect --no-populate-cache, with is_incremental() answered by the assume_incremental var.
+All targets compile with the same assume_incremental value so their SQL is comparable (RL-3).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from redline.manifest import ProjectCompile, load_manifest
+
+OFFLINE_SNOWFLAKE_ENV = {
+    "DBT_SNOWFLAKE_ACCOUNT": "offline",
+    "DBT_SNOWFLAKE_HOST": "127.0.0.1",
+    "DBT_SNOWFLAKE_PORT": "9",
+    "DBT_SNOWFLAKE_PROTOCOL": "http",
+    "DBT_SNOWFLAKE_CONNECT_RETRIES": "0",
+    "DBT_SNOWFLAKE_CONNECT_TIMEOUT": "2",
+}
+SNOWFLAKE_TARGETS = frozenset({"staging", "prod"})
+
+
+class CompileError(Exception):
+    """dbt compile failed for a target (exit code 2); the message carries dbt's output."""
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    target: str
+    manifest: Path
+    seconds: float
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def profiles_dir(root: Path, work_dir: Path) -> Path:
+    """$DBT_PROFILES_DIR, else the project's profiles.yml, else a copy of profiles.example.yml."""
+    env = os.environ.get("DBT_PROFILES_DIR")
+    if env:
+        return Path(env)
+    if (root / "profiles.yml").is_file():
+        return root
+    work_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(root / "profiles.example.yml", work_dir / "profiles.yml")
+    return work_dir
+
+
+@contextmanager
+def _postgres_database() -> Iterator[dict[str, str]]:
+    """Use $POSTGRES_DATABASE, or create (and drop afterwards) a throw-away database for the compile."""
+    if os.environ.get("POSTGRES_DATABASE"):
+        yield {}
+        return
+    import psycopg2
+
+    host = os.environ.get("POSTGRES_HOST", "127.0.0.1")
+    port = int(os.environ.get("POSTGRES_PORT", "5432"))
+    user = os.environ.get("POSTGRES_USER", "postgres")
+    name = f"redline_compile_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg2.connect(host=host, port=port, user=user, dbname="postgres", connect_timeout=5)
+    except Exception as exc:
+        raise CompileError(f"target ci needs PostgreSQL at {host}:{port}: {str(exc).strip()}") from exc
+    admin.autocommit = True
+    try:
+        admin.cursor().execute(f'create database "{name}"')
+        yield {"POSTGRES_DATABASE": name}
+    finally:
+        admin.cursor().execute(f'drop database if exists "{name}"')
+        admin.close()
+
+
+def _command(target: str, root: Path, profiles: Path, out: Path, assume_incremental: bool) -> list[str]:
+    flag = "true" if assume_incremental else "false"
+    cmd = [dbt_executable(), "compile", "--target", target, "--project-dir", str(root),
+           "--profiles-dir", str(profiles), "--target-path", str(out), "--log-path", str(out / "logs"),
+           "--vars", f"{{assume_incremental: {flag}}}", "--quiet"]
+    if target in SNOWFLAKE_TARGETS:
+        cmd += ["--no-introspect", "--no-populate-cache"]
+    return cmd
+
+
+def compile_targets(targets: Sequence[str], root: Path, work_dir: Path,
+                    assume_incremental: bool = True) -> dict[str, CompileResult]:
+    """Compile every target in parallel; raise CompileError naming the target that failed."""
+    profiles = profiles_dir(root, work_dir)
+    results: dict[str, CompileResult] = {}
+    with ExitStack() as stack:
+        procs: dict[str, tuple[subprocess.Popen[str], float, Path]] = {}
+        for target in targets:
+            out = work_dir / target
+            out.mkdir(parents=True, exist_ok=True)
+            env = dict(os.environ)
+            env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
+            env.pop("DBT_TARGET", None)
+            if target in SNOWFLAKE_TARGETS:
+                env.update(OFFLINE_SNOWFLAKE_ENV)
+            elif target == "ci":
+                env.update(stack.enter_context(_postgres_database()))
+            else:
+                env.setdefault("DBT_DUCKDB_PATH", str(out / "redline_compile.duckdb"))
+            manifest = out / "manifest.json"
+            manifest.unlink(missing_ok=True)
+            proc = subprocess.Popen(_command(target, root, profiles, out, assume_incremental), env=env,
+                                    cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            procs[target] = (proc, time.monotonic(), manifest)
+        failures: list[str] = []
+        for target, (proc, started, manifest) in procs.items():
+            try:
+                output, _ = proc.communicate(timeout=600)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                output, _ = proc.communicate()
+                failures.append(f"[{target}] dbt compile timed out\n{output[-3000:]}")
+                continue
+            if proc.returncode != 0 or not manifest.exists():
+                failures.append(f"[{target}] dbt compile failed ({proc.returncode}):\n{output[-3000:]}")
+                continue
+            results[target] = CompileResult(target, manifest, time.monotonic() - started)
+        if failures:
+            raise CompileError("\n".join(failures))
+    return results
+
+
+def load_compiles(results: Mapping[str, CompileResult]) -> dict[str, ProjectCompile]:
+    return {t: load_manifest(r.manifest, t) for t, r in results.items()}

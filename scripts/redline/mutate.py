@@ -1,0 +1,7 @@
+import click
+
+
+@click.command()
+def mutate() -> None:
+    """Not yet written."""
+    raise SystemExit(2)

@@ -1,0 +1,8 @@
+"""Checks, grouped by theme; importing this package registers them all."""
+
+import redline.rules.environment
+import redline.rules.grants
+import redline.rules.markers
+import redline.rules.move_filter
+import redline.rules.phases
+import redline.rules.union_guard  # noqa: F401

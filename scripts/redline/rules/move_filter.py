@@ -1,0 +1,86 @@
+"""RL-1: the move model keeps its processed/phase filter on every path from the upload table to its output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope
+
+from redline.manifest import CompiledNode
+from redline.registry import CheckContext, CheckError, Problem, model_check, param
+from redline.sqlast import conjuncts, equivalent, parse, root_scope, selected_scopes
+
+
+def _is_source(table: exp.Table, name: str, schema: str) -> bool:
+    return table.name.lower() == name.lower() and (not table.db or table.db.lower() == schema.lower())
+
+
+@model_check("required_filter")
+def required_filter(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any]) -> Iterator[Problem]:
+    """Every row the model reads from the source table must pass WHERE conjuncts equivalent to the required
+    predicates (three-valued truth table over their columns), somewhere between the source and the output.
+
+    Example: `where (processed is null or processed = false) and (phase is null or phase = '')`;
+    `coalesce(processed, false) = false` is equivalent, `processed = false` is not (it drops NULL rows).
+    """
+    source = param(params, "source", dict)
+    table_name = str(source.get("table", ""))
+    location = str(source.get("location", ""))
+    if not table_name or not location:
+        raise CheckError("params.source needs table and location")
+    schema = str(ctx.env_map.location(node.target, location).get("schema", ""))
+    predicates = param(params, "predicates", list)
+    required: list[tuple[str, exp.Expr, dict[str, list[Any]], str]] = []
+    for item in predicates:
+        sql = str(item["sql"])
+        cond = parse(f"select 1 where {sql}", node.dialect).args["where"].this
+        domains = {str(k).lower(): list(v) for k, v in dict(item["domains"]).items()}
+        required.append((sql, cond, domains, str(item.get("anchor", ""))))
+
+    tree = parse(node.sql, node.dialect)
+    memo: dict[int, frozenset[int]] = {}
+    reads_source = False
+
+    def unsatisfied(scope: Scope) -> frozenset[int]:
+        """Indexes of required predicates not yet applied to source rows reaching this scope's output."""
+        nonlocal reads_source
+        key = id(scope)
+        if key in memo:
+            return memo[key]
+        memo[key] = frozenset()  # cycle guard
+        missing: set[int] = set()
+        for child in scope.set_operation_scopes:
+            missing |= unsatisfied(child)
+        for _name, src in selected_scopes(scope):
+            if isinstance(src, exp.Table):
+                if _is_source(src, table_name, schema):
+                    reads_source = True
+                    missing |= set(range(len(required)))
+            else:
+                missing |= unsatisfied(src)
+        if missing and isinstance(scope.expression, exp.Select):
+            where = scope.expression.args.get("where")
+            for idx in list(missing):
+                _sql, cond, domains, _anchor = required[idx]
+                if any(equivalent(term, cond, domains) for term in conjuncts(where)):
+                    missing.discard(idx)
+        result = frozenset(missing)
+        memo[key] = result
+        return result
+
+    left = unsatisfied(root_scope(tree))
+    if not reads_source:
+        yield Problem(node.name, f"the model no longer reads {location}.{table_name}",
+                      f"a read of the {location} source {table_name} through the filtered CTE",
+                      anchor="source(")
+        return
+    for idx in sorted(left):
+        sql, _cond, _domains, anchor = required[idx]
+        yield Problem(
+            node.name,
+            f"rows of {location}.{table_name} reach the output without a WHERE conjunct equivalent to ({sql})",
+            f"top-level WHERE conjunct equivalent to `{sql}` on the path from the source to the output",
+            anchor=anchor or "where",
+        )

@@ -1,0 +1,7 @@
+import click
+
+
+@click.command()
+def verify() -> None:
+    """Not yet written."""
+    raise SystemExit(2)
