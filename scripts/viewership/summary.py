@@ -28,7 +28,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer("silver  int_viewership_normalized", "silver", "int_viewership_normalized"),
     Layer("silver  int_viewership_rejected", "silver", "int_viewership_rejected", ("reject_reason",)),
     Layer("silver  int_viewership_matched", "silver", "int_viewership_matched",
-          ("matched_bucket", "matched_branch")),
+          ("match_bucket", "match_branch")),
     Layer("gold    fct_viewership_unmatched", "gold", "fct_viewership_unmatched", ("unmatched_reason",)),
     Layer("gold    fct_episode_details", "gold", "@episode_details_table", ("label",)),
 )
