@@ -68,6 +68,10 @@ class Database:
 
     # -- execution ---------------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if self.dialect == "duckdb":
+            # A DuckDB cursor() is a separate connection with its own transaction: statements must run on
+            # the connection itself or transaction() would not cover them (a failed load would leave rows).
+            return self.connection.execute(sql, list(params))
         cur = self.connection.cursor()
         cur.execute(sql, tuple(params))
         return cur

@@ -4,7 +4,8 @@ Detection looks at up to 200 distinct values made of three numeric segments sepa
 or ``.``. The year is the first segment of length 4 or with a value over 31. Of the other two positions, one
 with a value over 12 (while the other has none) is the day; otherwise the position whose most common value
 covers more than 40 % of the samples and at least 1.5 times the other's share is the month (needs at least
-3 samples); otherwise the format is undetermined and values pass through unchanged.
+3 samples); otherwise the format is undetermined and values pass through unchanged, except that year-first
+dates are then read as ISO 8601 ``YYYY-MM-DD`` (a decision: ``YYYY-DD-MM`` is not a format partners use).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def detect_order(values: Iterable[str]) -> DateOrder | None:
         day, month = (a, b) if a_big else (b, a)
         return DateOrder(year_pos, month, day)
     if len(samples) < 3:
-        return None
+        return _iso_default(year_pos)
     share = {}
     for pos in (a, b):
         counts = Counter(int(s[pos]) for s in samples)
@@ -84,7 +85,12 @@ def detect_order(values: Iterable[str]) -> DateOrder | None:
     for month, day in ((a, b), (b, a)):
         if share[month] > 0.4 and share[month] >= 1.5 * share[day]:
             return DateOrder(year_pos, month, day)
-    return None
+    return _iso_default(year_pos)
+
+
+def _iso_default(year_pos: int) -> DateOrder | None:
+    """Year-first dates that the rules cannot decide are read as ISO 8601 (YYYY-DD-MM is not a format in use)."""
+    return FORMATS["YYYY-MM-DD"] if year_pos == 0 else None
 
 
 def format_date(value: str, order: DateOrder | None) -> str | None:
