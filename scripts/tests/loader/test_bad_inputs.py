@@ -18,17 +18,27 @@ from scripts.tests.harness import PARTNER_FILES, Warehouse
 from scripts.tests.loader.conftest import run_cli, upload_rows, write
 from viewership.schema import UPLOAD
 
-TUBI_HEADER = "CONTENT TYPE,PROGRAM NAME,CONTENT NAME,SEASON NUMBER,PARTNER ID,IMPRESSIONS,ESTIMATED PARTNER EARNINGS,eCPM\n"
+TUBI_HEADER = ("CONTENT TYPE,PROGRAM NAME,CONTENT NAME,SEASON NUMBER,PARTNER ID,IMPRESSIONS,"
+               "ESTIMATED PARTNER EARNINGS,eCPM\n")
 TUBI_ROW = "SERIES,Maury,S11:E32 - 2 Moms,11,MS-1132,342781,1915.36,5.58\n"
 TUBI_ARGS = ["-t", "tubi_vod_revenue", "--year", "2025", "--month", "July"]
 PLUTO_BANNER = ",,,,,,,,,\r\n,PLUTO TV - CONTENT PARTNER REVENUE REPORTING,,,,,,,,\r\n,,,,,,,,,\r\n,,,,,,,,,\r\n"
-PLUTO_HEADER = ",Content Partner,Series Name,Episode Name,Clip Name,Season #,Episode #,TVMs,Sessions,Net Revenue per Clip\r\n"
+PLUTO_HEADER = (",Content Partner,Series Name,Episode Name,Clip Name,Season #,Episode #,TVMs,Sessions,"
+                "Net Revenue per Clip\r\n")
 PLUTO_ARGS = ["-t", "pluto_us_revenue", "--year", "2025", "--month", "October"]
 INJECTION = "x'; drop table t; --"
 TITLE_INJECTION = "x'); drop table upload.platform_viewership; --"
 PLATFORM_INJECTION = "Tubi'; delete from upload.platform_viewership; --"
 JULY = "tubi_vod_july.csv"
 PROCESSED = "processed_file.csv"
+
+# {target} is filled per engine (dev / ci) in the test.
+PROCESSED_MESSAGE = (
+    f"error: {PROCESSED}: already processed: 2 of its 2 upload row(s) (platform Tubi) were moved into the "
+    "pipeline, so loading it again would count its data twice; to re-run it, remove it from every layer first "
+    f"(viewership-db rollback --platform Tubi --filename {PROCESSED} --target {{target}}), then load it again; "
+    "to add a corrected version next to it, load it under a new name (e.g. 'processed_file v2.csv')"
+)
 
 Check = Callable[[Warehouse, list[tuple[Any, ...]], list[tuple[Any, ...]]], None]
 
@@ -179,16 +189,10 @@ CASES: dict[str, Case] = {
         "to swap them for this file's rows in one transaction"),
     "processed_file": Case(
         tubi(PROCESSED, TUBI_HEADER + TUBI_ROW * 2), 1,
-        f"error: {PROCESSED}: already processed: 2 of its 2 upload row(s) (platform Tubi) were moved into the "
-        "pipeline, so loading it again would count its data twice; to re-run it, first roll the file back out "
-        "of every layer (per-upload rollback), then load it again; to add a corrected version next to it, load "
-        "it under a new name (e.g. 'processed_file v2.csv')"),
+        PROCESSED_MESSAGE),
     "processed_file_with_replace": Case(
         tubi(PROCESSED, TUBI_HEADER + TUBI_ROW * 2, "--replace"), 1,
-        f"error: {PROCESSED}: already processed: 2 of its 2 upload row(s) (platform Tubi) were moved into the "
-        "pipeline, so loading it again would count its data twice; to re-run it, first roll the file back out "
-        "of every layer (per-upload rollback), then load it again; to add a corrected version next to it, load "
-        "it under a new name (e.g. 'processed_file v2.csv')"),
+        PROCESSED_MESSAGE),
     "replace_with_late_malformed_row": Case(
         replace_with_late_error, 1,
         "error: tubi_vod_july.csv: line 323: 9 cells but the header (line 1) has 8 columns; expected at most 8 "
@@ -234,7 +238,7 @@ def test_bad_input(seeded: Warehouse, tmp_path: Path, name: str) -> None:
     result = run_cli(seeded, *argv)
     after = upload_rows(seeded)
     assert result.exit_code == case.exit_code, result.output
-    assert result.stderr.rstrip("\n") == case.stderr
+    assert result.stderr.rstrip("\n") == case.stderr.replace("{target}", seeded.target)
     if case.effect is None:
         assert after == before  # nothing partial: every row (id, filename, line, processed) as before
     else:

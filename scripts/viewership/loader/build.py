@@ -9,9 +9,9 @@ stay NULL.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from viewership.loader import dates, reshape, split
 from viewership.loader.errors import LoadError
@@ -248,7 +248,7 @@ def _tally(rows: Iterator[Row], columns: tuple[str, ...], stats: FileStats) -> I
                 text = row[i]
                 if text is not None:
                     try:
-                        number = Decimal(text)  # type: ignore[arg-type]
+                        number = Decimal(text)
                     except InvalidOperation:
                         continue  # raw text kept for silver; not a number
                     if number.is_finite():

@@ -9,6 +9,7 @@ Values reach the database only as bulk data (``Database.bulk_insert``) or bound 
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import sys
 import time
 from collections.abc import Iterator
@@ -28,15 +29,21 @@ PROGRESS_MIN_LINES = 5000
 PREVIEW_ROWS = 5
 
 
-def rerun_hint(filename: str) -> str:
+def rerun_hint(filename: str, platforms: list[str], target: str | None) -> str:
+    """How to re-run a processed file: roll it back out of every layer, then load it again."""
+    commands = " and ".join(
+        f"viewership-db rollback --platform {shlex.quote(p)} --filename {shlex.quote(filename)}"
+        + (f" --target {shlex.quote(target)}" if target else "")
+        for p in platforms
+    )
+    new_name = shlex.quote(f"{Path(filename).stem} v2{Path(filename).suffix}")
     return (
-        "to re-run it, first roll the file back out of every layer (per-upload rollback), then load it again; "
-        f"to add a corrected version next to it, load it under a new name (e.g. '{Path(filename).stem} v2"
-        f"{Path(filename).suffix}')"
+        f"to re-run it, remove it from every layer first ({commands}), then load it again; to add a corrected "
+        f"version next to it, load it under a new name (e.g. {new_name})"
     )
 
 
-def _existing(db: Database, filename: str) -> tuple[int, int, str | None]:
+def _existing(db: Database, filename: str) -> tuple[int, int, list[str]]:
     """(rows, processed rows, platforms) already in the upload table for this filename."""
     table = db.table_ref(UPLOAD)
     p = db.param
@@ -47,8 +54,7 @@ def _existing(db: Database, filename: str) -> tuple[int, int, str | None]:
         [filename],
     )[0]
     platforms = db.query(f"select distinct platform from {table} where filename = {p}", [filename])  # noqa: S608
-    names = ", ".join(sorted(str(r[0]) for r in platforms)) or None
-    return int(row[0]), int(row[1]), names
+    return int(row[0]), int(row[1]), sorted(str(r[0]) for r in platforms)
 
 
 def _lock(db: Database, filename: str) -> None:
@@ -137,12 +143,13 @@ def load_file(
             count, processed, platforms = _existing(db, filename)
             if processed:
                 raise LoadError(
-                    f"already processed: {processed} of its {count} upload row(s) (platform {platforms}) were "
-                    f"moved into the pipeline, so loading it again would count its data twice; {rerun_hint(filename)}"
+                    f"already processed: {processed} of its {count} upload row(s) (platform {', '.join(platforms)}) "
+                    "were moved into the pipeline, so loading it again would count its data twice; "
+                    + rerun_hint(filename, platforms, db.target)
                 )
             if count and not replace:
                 raise LoadError(
-                    f"already loaded: {count} unprocessed upload row(s) (platform {platforms}); "
+                    f"already loaded: {count} unprocessed upload row(s) (platform {', '.join(platforms)}); "
                     "use --replace to swap them for this file's rows in one transaction"
                 )
             if count:
