@@ -1,4 +1,14 @@
-{#- FIRST CUT (contract skeleton): nothing rejected yet. -#}
+{#-
+    The quarantine: every bronze row that cannot be normalized, with the
+    first reason found (int_viewership_parsed, in check order), the column
+    and raw value at fault, and all raw values as uploaded. Nothing is
+    dropped silently: per file, bronze rows = normalized + rejected
+    (tests/silver/assert_int_viewership_rejected_accounts_for_every_bronze_row).
+
+    Reason codes: unparseable_date, date_before_2000, unparseable_timestamp,
+    invalid_year, missing_year, invalid_month, invalid_quarter,
+    missing_period, non_numeric_metric.
+-#}
 with
 
 bronze as (
@@ -7,19 +17,37 @@ bronze as (
 
 ),
 
+parsed as (
+
+    select * from {{ ref('int_viewership_parsed') }}
+
+),
+
+reasons as (
+
+    select
+        viewership_id,
+        reject_reason,
+        reject_column,
+        reject_value
+    from parsed
+    where reject_reason is not null
+
+),
+
 final as (
 
     select
         -- ids
-        cast(viewership_id as bigint) as viewership_id,
+        cast(bronze.viewership_id as bigint) as viewership_id,
         cast(filename as varchar) as filename,
         cast(platform as varchar) as platform,
         cast(source_row_number as bigint) as source_row_number,
 
         -- why
-        cast(null as varchar) as reject_reason,
-        cast(null as varchar) as reject_column,
-        cast(null as varchar) as reject_value,
+        cast(reasons.reject_reason as varchar) as reject_reason,
+        cast(reasons.reject_column as varchar) as reject_column,
+        cast(reasons.reject_value as varchar) as reject_value,
 
         -- raw values, as uploaded
         cast(domain as varchar) as domain,
@@ -69,7 +97,8 @@ final as (
         cast(ref_id as varchar) as ref_id,
         cast(uploaded_at as timestamp) as uploaded_at
     from bronze
-    where 1 = 0
+    inner join reasons
+        on bronze.viewership_id = reasons.viewership_id
 
 )
 

@@ -1,0 +1,205 @@
+{#-
+    Step 4 of normalization (DOMAIN §4.7): ref_id from platform_content_id.
+
+    DECISION (fixes [BUG] §4.7, `SW-1711` chosen for `SW-17111`):
+      0. an uploaded ref_id (file column) wins as-is;
+      1. exact equality of platform_content_id with a catalog ref_id;
+      2. else the longest catalog ref_id found in the content id as a whole
+         `<LETTERS>-<DIGITS>` token: the digits must be the complete digit
+         run, so `SW-1711` never matches inside `SW-17111` (nor `SH-0410`
+         inside `SH-04100`); leading letters may be a suffix of a longer
+         letter run (`XMS-1132` contains `MS-1132`). Ties (same length):
+         earliest token, then alphabetical. Case-sensitive like the catalog.
+    Catalog ref_ids not shaped `<LETTERS>-<DIGITS>` can only match exactly.
+
+    Cost: never a substring scan of content ids x catalog. Each DISTINCT
+    content id yields at most 8 tokens (regex occurrences of `[A-Z]+-[0-9]+`)
+    and each token at most 10 candidates (its letter suffixes); candidates
+    join the catalog by EQUALITY (hash join). Linear in distinct content ids,
+    independent of catalog size (1M records x 100k ref_ids is a hash join).
+-#}
+
+{%- set max_tokens = 8 -%}
+{%- set max_prefix_letters = 10 -%}
+
+with
+
+parsed as (
+
+    select * from {{ ref('int_viewership_parsed') }}
+
+),
+
+episodes as (
+
+    select * from {{ ref('stg_catalog__episodes') }}
+
+),
+
+accepted as (
+
+    select
+        viewership_id,
+        platform_content_id,
+        uploaded_ref_id
+    from parsed
+    where reject_reason is null
+
+),
+
+catalog_ref_ids as (
+
+    select distinct ref_id
+    from episodes
+    where ref_id is not null
+
+),
+
+content_ids as (
+
+    select distinct platform_content_id
+    from accepted
+    where uploaded_ref_id is null and platform_content_id is not null
+
+),
+
+exact_matches as (
+
+    select
+        content_ids.platform_content_id,
+        catalog_ref_ids.ref_id
+    from content_ids
+    inner join catalog_ref_ids
+        on content_ids.platform_content_id = catalog_ref_ids.ref_id
+
+),
+
+token_numbers as (
+
+    {% for n in range(1, max_tokens + 1) -%}
+    select {{ n }} as token_number
+    {%- if not loop.last %}
+    union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+letter_counts as (
+
+    {% for n in range(1, max_prefix_letters + 1) -%}
+    select {{ n }} as letter_count
+    {%- if not loop.last %}
+    union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+unmatched_content_ids as (
+
+    select content_ids.platform_content_id
+    from content_ids
+    left join exact_matches
+        on content_ids.platform_content_id = exact_matches.platform_content_id
+    where exact_matches.platform_content_id is null
+
+),
+
+tokens as (
+
+    select
+        platform_content_id,
+        token_number,
+        token
+    from (
+        select
+            unmatched_content_ids.platform_content_id,
+            token_numbers.token_number,
+            {{ regexp_occurrence(
+                'unmatched_content_ids.platform_content_id',
+                '[A-Z]+-[0-9]+',
+                'token_numbers.token_number',
+            ) }} as token
+        from unmatched_content_ids
+        cross join token_numbers
+    ) as occurrences
+    where token is not null and token <> ''
+
+),
+
+token_candidates as (
+
+    {#- `XMS-1132` -> `XMS-1132`, `MS-1132`, `S-1132`: every suffix of the
+        letter run (up to {{ max_prefix_letters }} letters), always with the
+        complete digit run. -#}
+    select
+        tokens.platform_content_id,
+        tokens.token_number,
+        substring(
+            tokens.token,
+            {{ string_position("'-'", 'tokens.token') }} - letter_counts.letter_count
+        ) as candidate
+    from tokens
+    inner join letter_counts
+        on letter_counts.letter_count
+        < {{ string_position("'-'", 'tokens.token') }}
+
+),
+
+contained_ranked as (
+
+    select
+        token_candidates.platform_content_id,
+        catalog_ref_ids.ref_id,
+        row_number() over (
+            partition by token_candidates.platform_content_id
+            order by
+                length(catalog_ref_ids.ref_id) desc,
+                token_candidates.token_number asc,
+                catalog_ref_ids.ref_id asc
+        ) as candidate_rank
+    from token_candidates
+    inner join catalog_ref_ids
+        on token_candidates.candidate = catalog_ref_ids.ref_id
+
+),
+
+content_id_matches as (
+
+    select
+        platform_content_id,
+        ref_id,
+        'exact' as ref_id_source
+    from exact_matches
+    union all
+    select
+        platform_content_id,
+        ref_id,
+        'contained' as ref_id_source
+    from contained_ranked
+    where candidate_rank = 1
+
+),
+
+final as (
+
+    select
+        accepted.viewership_id,
+        cast(coalesce(accepted.uploaded_ref_id, content_id_matches.ref_id) as varchar)
+            as ref_id,
+        cast(
+            case
+                when accepted.uploaded_ref_id is not null then 'uploaded'
+                else content_id_matches.ref_id_source
+            end as varchar
+        ) as ref_id_source
+    from accepted
+    left join content_id_matches
+        on
+            accepted.uploaded_ref_id is null
+            and accepted.platform_content_id = content_id_matches.platform_content_id
+
+)
+
+select * from final
