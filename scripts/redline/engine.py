@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -88,6 +87,8 @@ def _run_spec(rule: Rule, spec: CheckSpec, ctx_base: CheckContext, compiles: Map
         ctx = replace(ctx_base, target="*")
         try:
             for p in registered.func(ctx, spec.params):
+                if ctx.focus is not None and p.model not in ctx.focus and not p.file:
+                    continue
                 some = next(iter(compiles.values()), None)
                 node = some.by_name(p.model) if some else None
                 file, line = locate(ctx.root, node, p)
@@ -109,14 +110,21 @@ def _run_spec(rule: Rule, spec: CheckSpec, ctx_base: CheckContext, compiles: Map
                                        f"{spec.selector} on {target}"))
             continue
         per_node: list[tuple[CompiledNode, list[Problem]]] = []
-        for node in nodes:
-            try:
-                problems = list(registered.func(ctx, node, spec.params)) if registered.kind == "model" \
-                    else []
-            except (CheckError, ManifestError, KeyError, ValueError, TypeError) as exc:
-                findings.append(_error(rule, spec, target, node.name, f"{spec.check}: {exc}",
-                                       node.original_file_path))
+        if ctx.focus is not None:
+            nodes = [n for n in nodes if n.name in ctx.focus]
+            if not nodes:
                 continue
+        for node in nodes:
+            problems: list[Problem] = []
+            if registered.kind == "model":
+                try:
+                    for problem in registered.func(ctx, node, spec.params):
+                        problems.append(problem)
+                except (CheckError, ManifestError, KeyError, ValueError, TypeError) as exc:
+                    findings.append(_error(rule, spec, target, node.name, f"{spec.check}: {exc}",
+                                           node.original_file_path))
+                    if not problems:
+                        continue
             per_node.append((node, problems))
         if registered.kind == "target":
             try:
@@ -195,9 +203,10 @@ def apply_waivers(findings: Sequence[Finding], gov: Governance) -> list[Finding]
 
 def evaluate(gov: Governance, compiles: Mapping[str, ProjectCompile], root: Path, env_map: EnvironmentMap,
              rule_ids: Sequence[str] = (), allow_missing: bool = False,
-             today: dt.date | None = None) -> Outcome:
-    """Run every rule (or the chosen ones) on every compile."""
-    ctx = CheckContext(root=root, env_map=env_map, compiles=compiles, target="*")
+             focus: frozenset[str] | None = None, overrides: Mapping[str, str] | None = None) -> Outcome:
+    """Run every rule (or the chosen ones) on every compile (optionally only on the `focus` models)."""
+    ctx = CheckContext(root=root, env_map=env_map, compiles=compiles, target="*", focus=focus,
+                       overrides=dict(overrides or {}))
     findings: list[Finding] = []
     rules = [gov.rule(r) for r in rule_ids] if rule_ids else list(gov.rules)
     checks = 0

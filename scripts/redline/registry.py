@@ -8,7 +8,7 @@ raw sources.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ class CheckContext:
     env_map: EnvironmentMap
     compiles: Mapping[str, ProjectCompile]
     target: str  # "*" for project checks
+    focus: frozenset[str] | None = None  # only these models (mutation testing); None = all
+    overrides: Mapping[str, str] = field(default_factory=dict)  # relpath -> source text (mutation testing)
 
 
 ModelCheck = Callable[[CheckContext, CompiledNode, Mapping[str, Any]], Iterator[Problem]]

@@ -162,15 +162,19 @@ def _scan_jinja(snippet: str, first_line: int, names: frozenset[str]) -> Iterato
     calls: list[str | None] = []
     last_name: str | None = None
     for lineno, kind, value in tokens:
-        if kind == "lparen":
+        if kind == "whitespace":
+            continue
+        if kind == "operator" and value == "(":
             calls.append(last_name)
-        elif kind == "rparen" and calls:
+        elif kind == "operator" and value == ")" and calls:
             calls.pop()
         if kind == "name":
             last_name = value
             continue
-        if kind == "string" and str(value).upper() in names and not (set(c for c in calls if c) & _EXEMPT_CALLS):
-            yield Hit(first_line + lineno - 1, str(value), f"Jinja string '{value}' names an environment")
+        if kind == "string":
+            text = str(value)[1:-1] if str(value)[:1] in {"'", '"'} else str(value)
+            if text.upper() in names and not ({c for c in calls if c} & _EXEMPT_CALLS):
+                yield Hit(first_line + lineno - 1, text, f"Jinja string '{text}' names an environment")
         last_name = None
 
 
@@ -214,11 +218,16 @@ def no_hard_coded_environment(ctx: CheckContext, params: Mapping[str, Any]) -> I
     exclude = [str(g) for g in params.get("exclude", [])]
     dbs = ctx.env_map.all_databases()
     tables = ctx.env_map.all_table_names()
-    for path in source_files(ctx.root, globs):
-        rel = path.relative_to(ctx.root).as_posix()
-        if any(Path(rel).match(g) for g in exclude):
+    if ctx.focus is not None:
+        files = dict(ctx.overrides)  # mutation testing: only the mutated sources
+    else:
+        files = {p.relative_to(ctx.root).as_posix(): p.read_text(encoding="utf-8")
+                 for p in source_files(ctx.root, globs)}
+        files.update(ctx.overrides)
+    for rel, text in sorted(files.items()):
+        path = Path(rel)
+        if any(path.match(g) for g in exclude):
             continue
-        text = path.read_text(encoding="utf-8")
         hits = scan_yaml(text, dbs | tables) if path.suffix in {".yml", ".yaml"} else scan_sql(text, dbs, tables)
         for hit in hits:
             yield Problem(path.stem, f"hard-coded environment name: {hit.why}",
@@ -309,7 +318,8 @@ def compiles_identical(ctx: CheckContext, params: Mapping[str, Any]) -> Iterator
     compiles = list(ctx.compiles.values())
     if len(compiles) < 2:
         return
-    names = sorted({n.name for c in compiles for n in c.models()})
+    names = sorted({n.name for c in compiles for n in c.models()
+                    if ctx.focus is None or n.name in ctx.focus})
     for name in names:
         present = {c.target: c.by_name(name) for c in compiles}
         absent = [t for t, n in present.items() if n is None]

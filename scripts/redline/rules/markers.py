@@ -106,7 +106,7 @@ def data_type_branch(ctx: CheckContext, node: CompiledNode, params: Mapping[str,
         for lit in cmp.find_all(exp.Literal):
             if lit.is_string:
                 text = str(lit.this).lower().strip("%")
-                seen |= {v for v in values if v in text}
+                seen |= {v for v in values if v == text}
     missing = [v for v in values if v not in seen]
     if missing:
         yield Problem(node.name, f"no branch on {column} for {missing}",

@@ -139,24 +139,29 @@ def reads_only(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any])
     forbidden = {str(x) for x in param(params, "forbidden", list)}
     compiled = ctx.compiles[node.target]
     index = relation_index(compiled)
-    tree = parse(node.sql, node.dialect)
-    first_hop: set[str] = set()
-    for table in physical_tables(tree):
-        up = index.get(table.name.lower())
-        if up is not None and up.unique_id != node.unique_id:
-            first_hop.add(up.unique_id)
-        elif up is None:
-            first_hop.add(f"relation:{table.name.lower()}")
+
+    def parents(current: CompiledNode) -> set[str]:
+        """Upstream of a model: relations in its compiled SQL, plus its manifest depends_on."""
+        out = {d for d in current.depends_on if d.startswith("model.")}
+        if current.compiled_code:
+            for table in physical_tables(parse(current.sql, current.dialect)):
+                up = index.get(table.name.lower())
+                if up is None:
+                    out.add(f"relation:{table.name.lower()}")
+                elif up.unique_id != current.unique_id:
+                    out.add(up.unique_id)
+        return out
+
     reached_through = False
     seen: set[str] = set()
-    stack = sorted(first_hop)
+    stack = sorted(parents(node))
     while stack:
         uid = stack.pop()
         if uid in seen:
             continue
         seen.add(uid)
         up = compiled.nodes.get(uid)
-        name = up.name if up is not None else uid.split(".")[-1].split(":")[-1]
+        name = up.name if up is not None else uid.split(":")[-1]
         if name in through:
             reached_through = True
             continue
@@ -164,8 +169,8 @@ def reads_only(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any])
             yield Problem(node.name, f"reads {name} without going through {sorted(through)}: the final table "
                           "must read only matched rows", f"rows only via {sorted(through)}", anchor="ref(")
             continue
-        if up is not None:
-            stack.extend(d for d in up.depends_on if d.startswith("model."))
+        if up is not None and up.unique_id != node.unique_id:
+            stack.extend(sorted(parents(up)))
     if not reached_through:
         yield Problem(node.name, f"does not read {sorted(through)} (directly or through its parents)",
                       f"select from {{{{ ref('{sorted(through)[0]}') }}}} (or a model over it)", anchor="ref(")
