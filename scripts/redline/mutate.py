@@ -653,11 +653,11 @@ def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: E
 
     def add(rule: str, node: CompiledNode, items: Iterator[tuple[str, str, str, bool]],
             also: tuple[str, ...] = ()) -> None:
-        for operator, description, sql, equivalent in items:
+        for operator, description, sql, is_equivalent in items:
             if not sql:
                 continue
             mutants.append(Mutant(f"{rule}:{node.name}:{node.target}:{operator}:{len(mutants)}", rule, node.name,
-                                  node.target, operator, description, equivalent, sql=sql, also_check=also,
+                                  node.target, operator, description, is_equivalent, sql=sql, also_check=also,
                                   same_everywhere=operator in EVERYWHERE))
 
     def spec_params(rule_id: str, check: str) -> Mapping[str, Any]:
