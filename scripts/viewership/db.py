@@ -239,6 +239,7 @@ def connect(target: str | None = None) -> Database:
             if path != ":memory:" and not os.path.isabs(path):
                 path = str(Path.cwd() / path)
             con = duckdb.connect(path)
+            con.execute("set enable_progress_bar = false")  # the loader reports its own progress
             return Database(name, "duckdb", con, None)
         if kind == "postgres":
             import psycopg2

@@ -60,8 +60,11 @@ def main(rows: int, target: str, database: Path | None) -> None:
             db.ensure_tables([UPLOAD])
             template = load_template("pluto_us_revenue")
             started = time.perf_counter()
+            cpu_started = time.process_time()
             stats = load_file(source, template, platform=None, db=db, year="2025", month="October", replace=True)
             load_s = time.perf_counter() - started
+            cpu_s = time.process_time() - cpu_started
+            file_mb = source.stat().st_size / 1e6
             if target != "dev":
                 with db.transaction():
                     db.execute(f"delete from {db.table_ref(UPLOAD)} where filename = {db.param}",  # noqa: S608
@@ -69,8 +72,9 @@ def main(rows: int, target: str, database: Path | None) -> None:
         finally:
             db.close()
     click.echo(json.dumps({
-        "rows": rows, "target": target, "file_mb": None, "generate_seconds": round(generate_s, 2),
-        "load_seconds": round(load_s, 2), "rows_written": stats.rows_written,
+        "rows": rows, "target": target, "file_mb": round(file_mb, 1), "generate_seconds": round(generate_s, 2),
+        "load_seconds": round(load_s, 2), "load_cpu_seconds_this_process": round(cpu_s, 2),
+        "rows_written": stats.rows_written,
         "rows_per_second": round(stats.rows_written / load_s) if load_s else None,
     }))
 

@@ -36,6 +36,8 @@ def clean_number(text: str) -> tuple[str | None, bool]:
         return None, True
     if _PLAIN.match(s):
         return (s[1:] if s.startswith("+") else s), True
+    if _GROUPED.match(s):  # fast path: 1,234,567.89
+        return s.replace(",", ""), True
     t = s.replace("$", "").replace("USD", "").replace(" ", "").replace("\u00a0", "")
     negative = False
     if t.startswith("(") and t.endswith(")"):
