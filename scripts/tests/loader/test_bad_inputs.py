@@ -102,6 +102,14 @@ def check_one_of_two(wh: Warehouse, before: list[tuple[Any, ...]], after: list[t
     others_unchanged(before, after, "good.csv")
 
 
+def check_other_platform(wh: Warehouse, before: list[tuple[Any, ...]], after: list[tuple[Any, ...]]) -> None:
+    with wh.connect() as db:
+        counts = db.query(f"select platform, count(*) from {db.table_ref(UPLOAD)} where filename = {db.param} "
+                          "group by platform order by platform", [JULY])
+    assert counts == [("Roku", 321), ("Tubi", 321)]
+    assert before == [r for r in after if r[0] in {b[0] for b in before}]  # existing rows untouched
+
+
 def replace_with_late_error(tmp: Path) -> list[str]:
     text = (PARTNER_FILES / JULY).read_text(encoding="utf-8") + "SERIES,Maury,late,1,MS-1,1,1,1,EXTRA\n"
     return [str(write(tmp / JULY, text)), *TUBI_ARGS, "--replace"]
@@ -212,6 +220,9 @@ CASES: dict[str, Case] = {
                      *TUBI_ARGS], 1,
         "error: bad.csv: line 1: header found but no data rows after it; expected at least one data row",
         check_one_of_two),
+    # Last: it adds a second upload under the JULY filename. The batch key is (platform, filename).
+    "same_filename_other_platform_is_another_upload": Case(
+        lambda tmp: [str(PARTNER_FILES / JULY), *TUBI_ARGS, "--platform", "Roku"], 0, "", check_other_platform),
 }
 
 

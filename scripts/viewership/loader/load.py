@@ -1,8 +1,9 @@
 """Loading one file: read, build rows, and write them in one transaction.
 
-Either every row of the file is in the upload table (processed NULL, phase NULL) or none is. A filename that
-already has unprocessed rows is refused unless ``replace`` (which swaps them in the same transaction); a
-filename whose rows were already processed is always refused, with a message saying how to re-run it.
+Either every row of the file is in the upload table (processed NULL, phase NULL) or none is. The batch key is
+(platform, filename), as everywhere in the pipeline: an upload that already has unprocessed rows is refused
+unless ``replace`` (which swaps them in the same transaction); one whose rows were already processed is always
+refused, with a message naming the rollback command that lets it be re-run.
 Values reach the database only as bulk data (``Database.bulk_insert``) or bound parameters.
 """
 
@@ -29,38 +30,34 @@ PROGRESS_MIN_LINES = 5000
 PREVIEW_ROWS = 5
 
 
-def rerun_hint(filename: str, platforms: list[str], target: str | None) -> str:
+def rerun_hint(platform: str, filename: str, target: str | None) -> str:
     """How to re-run a processed file: roll it back out of every layer, then load it again."""
-    commands = " and ".join(
-        f"viewership-db rollback --platform {shlex.quote(p)} --filename {shlex.quote(filename)}"
-        + (f" --target {shlex.quote(target)}" if target else "")
-        for p in platforms
-    )
+    command = f"viewership-db rollback --platform {shlex.quote(platform)} --filename {shlex.quote(filename)}"
+    if target:
+        command += f" --target {shlex.quote(target)}"
     new_name = shlex.quote(f"{Path(filename).stem} v2{Path(filename).suffix}")
     return (
-        f"to re-run it, remove it from every layer first ({commands}), then load it again; to add a corrected "
+        f"to re-run it, remove it from every layer first ({command}), then load it again; to add a corrected "
         f"version next to it, load it under a new name (e.g. {new_name})"
     )
 
 
-def _existing(db: Database, filename: str) -> tuple[int, int, list[str]]:
-    """(rows, processed rows, platforms) already in the upload table for this filename."""
-    table = db.table_ref(UPLOAD)
+def _existing(db: Database, platform: str, filename: str) -> tuple[int, int]:
+    """(rows, processed rows) already in the upload table for this upload (platform, filename: the batch key)."""
     p = db.param
     row = db.query(
         "select count(*), "  # noqa: S608 - identifiers from the project's configuration, values bound
         "coalesce(sum(case when processed = true or (phase is not null and phase <> '') then 1 else 0 end), 0) "
-        f"from {table} where filename = {p}",
-        [filename],
+        f"from {db.table_ref(UPLOAD)} where platform = {p} and filename = {p}",
+        [platform, filename],
     )[0]
-    platforms = db.query(f"select distinct platform from {table} where filename = {p}", [filename])  # noqa: S608
-    return int(row[0]), int(row[1]), sorted(str(r[0]) for r in platforms)
+    return int(row[0]), int(row[1])
 
 
-def _lock(db: Database, filename: str) -> None:
-    """Serialize concurrent loads of one filename (PostgreSQL; DuckDB has one writer per file)."""
+def _lock(db: Database, platform: str, filename: str) -> None:
+    """Serialize concurrent loads of one upload (PostgreSQL; DuckDB has one writer per database file)."""
     if db.dialect == "postgres":
-        db.execute("select pg_advisory_xact_lock(hashtext(%s))", [filename])
+        db.execute("select pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", [platform, filename])
 
 
 def _no_rows_error(stats: FileStats) -> LoadError:
@@ -139,24 +136,24 @@ def load_file(
 
     try:
         with db.transaction():
-            _lock(db, filename)
-            count, processed, platforms = _existing(db, filename)
+            _lock(db, stats.platform, filename)
+            count, processed = _existing(db, stats.platform, filename)
             if processed:
                 raise LoadError(
-                    f"already processed: {processed} of its {count} upload row(s) (platform {', '.join(platforms)}) "
+                    f"already processed: {processed} of its {count} upload row(s) (platform {stats.platform}) "
                     "were moved into the pipeline, so loading it again would count its data twice; "
-                    + rerun_hint(filename, platforms, db.target)
+                    + rerun_hint(stats.platform, filename, db.target)
                 )
             if count and not replace:
                 raise LoadError(
-                    f"already loaded: {count} unprocessed upload row(s) (platform {', '.join(platforms)}); "
+                    f"already loaded: {count} unprocessed upload row(s) (platform {stats.platform}); "
                     "use --replace to swap them for this file's rows in one transaction"
                 )
             if count:
                 db.execute(
-                    f"delete from {db.table_ref(UPLOAD)} where filename = {db.param} "  # noqa: S608
-                    "and processed is null and (phase is null or phase = '')",
-                    [filename],
+                    f"delete from {db.table_ref(UPLOAD)} where platform = {db.param} "  # noqa: S608
+                    f"and filename = {db.param} and processed is null and (phase is null or phase = '')",
+                    [stats.platform, filename],
                 )
                 stats.replaced_rows = count
             written = db.bulk_insert(UPLOAD, file_plan.columns, rows)
