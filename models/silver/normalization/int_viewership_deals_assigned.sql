@@ -28,7 +28,9 @@
       3. normalized-values fallback for rows without a primary deal: the
          normalized partner/channel/territory against the deals' internal_*
          values, same wildcard and specificity rules; at least one of the
-         three must be known.
+         three must be CONFIRMED (named by the record and equal to the
+         deal's), so a record the primary step rejected is never given a
+         deal on wildcards alone.
     Rows without any deal keep deal_parent NULL (warn-level test).
 -#}
 
@@ -387,11 +389,6 @@ fallback_candidates as (
     where
         with_territory.deal_parent is null
         and (
-            with_territory.partner is not null
-            or with_territory.channel is not null
-            or with_territory.territory is not null
-        )
-        and (
             deals_normalized.internal_partner_match is null
             or with_territory.partner is null
             or deals_normalized.internal_partner_match = upper(with_territory.partner)
@@ -423,6 +420,7 @@ fallback_ranked as (
             partition by deal_key, confirmed_specificity, specificity
         ) as tied_deals
     from fallback_candidates
+    where confirmed_specificity > 0
 
 ),
 
