@@ -1,0 +1,447 @@
+"""`python -m viewership.bench` (`make bench`): measure the project against its references and write the report.
+
+Plan (full mode; `--quick` shrinks every size and runs once):
+1. a small dataset (`--legacy-rows`, 3k records, 100k-episode catalog) on DuckDB: `dbt build`, the raw-SQL
+   floor, the FAITHFUL legacy algorithm and the fixed procedural port;
+2. per DuckDB scale (`--scales`): generate once, then per run restore the generated snapshot and time
+   `dbt build`, the fixed port (same database, after the build) and the raw-SQL floor (restored again);
+3. at the largest DuckDB scale: append one new ~1% file to the built history and time `dbt run`;
+4. PostgreSQL at `--pg-rows`: the same as 2, plus the legacy algorithm on a small sample;
+5. the loader's 1M-row load and `redline check` per target, when those commands exist;
+6. docs/BENCHMARKS.md + docs/benchmarks.png (quick mode: under .local/bench/quick/).
+Every database is isolated (DuckDB files under .local/bench/, PostgreSQL databases created and dropped here).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import platform
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from viewership import project
+from viewership.bench import report
+from viewership.bench.runner import MeasureError, Measurement
+from viewership.bench.warehouse import BenchWarehouse, postgres_available
+
+STARTED = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    elapsed = int(time.perf_counter() - STARTED)
+    click.echo(f"[bench {elapsed // 60:02d}:{elapsed % 60:02d}] {message}", err=True)
+
+
+def human(rows: int) -> str:
+    if rows >= 1_000_000 and rows % 1_000_000 == 0:
+        return f"{rows // 1_000_000}M"
+    if rows >= 1_000 and rows % 1_000 == 0:
+        return f"{rows // 1_000}k"
+    return str(rows)
+
+
+@dataclass
+class Series:
+    """Repeated measurements of one subject at one size on one engine."""
+
+    subject: str
+    engine: str
+    rows: int
+    seconds: list[float] = field(default_factory=list)
+    peak_rss_mb: list[float] = field(default_factory=list)
+    backend_peak_rss_mb: list[float] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.seconds) if self.seconds else None
+
+    def add(self, m: Measurement, seconds: float | None = None) -> None:
+        self.seconds.append(round(m.seconds if seconds is None else seconds, 3))
+        self.peak_rss_mb.append(round(m.peak_rss_mb, 1))
+        if m.backend_peak_rss_mb is not None:
+            self.backend_peak_rss_mb.append(round(m.backend_peak_rss_mb, 1))
+
+
+@dataclass
+class Bench:
+    root: Path
+    work: Path
+    runs: int
+    seed: int
+    catalog_episodes: int
+    results: dict[str, Series] = field(default_factory=dict)
+    agreement: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def series(self, subject: str, engine: str, rows: int) -> Series:
+        key = f"{subject}|{engine}|{rows}"
+        if key not in self.results:
+            self.results[key] = Series(subject, engine, rows)
+        return self.results[key]
+
+    # -- building blocks ---------------------------------------------------------------------------
+    def dbt_build(self, wh: BenchWarehouse, rows: int, subject: str = "dbt_build", command: str = "build") -> None:
+        m = wh.dbt(command, check=False)
+        run_results = _run_results(wh)
+        errors = [r for r in run_results if r["status"] in ("error", "skipped") and r["kind"] == "model"]
+        if m.returncode != 0 and (errors or not run_results):
+            raise MeasureError(f"dbt {command} failed on {wh.engine} {human(rows)}:\n{m.stdout[-5000:]}\n"
+                               f"{m.stderr[-2000:]}")
+        s = self.series(subject, wh.engine, rows)
+        s.add(m)
+        failed_tests = sorted(r["name"] for r in run_results
+                              if r["kind"] == "test" and r["status"] in ("fail", "error"))
+        s.detail["failed_tests"] = failed_tests
+        s.detail["nodes"] = len(run_results)
+        s.detail["model_seconds"] = {r["name"]: r["seconds"] for r in run_results if r["kind"] == "model"}
+        s.detail["test_seconds_total"] = round(sum(r["seconds"] for r in run_results if r["kind"] != "model"), 2)
+        progress(f"  {wh.engine} {human(rows)}: dbt {command} {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB"
+                 + (f", PG backend peak {m.backend_peak_rss_mb:.0f} MB" if m.backend_peak_rss_mb else "")
+                 + (f" ({len(failed_tests)} failing tests)" if failed_tests else ""))
+
+    def reference(self, wh: BenchWarehouse, rows: int, algorithm: str, timeout: float = 3600,
+                  sample_every: int = 1) -> dict[str, Any]:
+        m = wh.module("viewership.bench.references", "--algorithm", algorithm, "--target", wh.target,
+                      "--sample-every", str(sample_every), timeout=timeout)
+        out = json.loads(m.stdout.strip().splitlines()[-1])
+        s = self.series(algorithm, wh.engine, rows)
+        s.add(m, out["seconds_total"])
+        s.detail = out
+        progress(f"  {wh.engine} {human(rows)}: {algorithm} reference {out['seconds_total']:.1f} s "
+                 f"(prepare {out['seconds_prepare']:.1f} s), matched {out['matched']:,} of {out['records']:,}")
+        return dict(out)
+
+    def floor(self, wh: BenchWarehouse, rows: int) -> None:
+        manifest = wh.target_path / "manifest.json"
+        m = wh.module("viewership.bench.floor", "--manifest", str(manifest), "--target", wh.target)
+        out = json.loads(m.stdout.strip().splitlines()[-1])
+        self.series("floor_models", wh.engine, rows).add(m, out["seconds_models"])
+        total = self.series("floor", wh.engine, rows)
+        total.add(m, out["seconds_models"] + out["seconds_tests"])
+        total.detail = out
+        progress(f"  {wh.engine} {human(rows)}: raw-SQL floor {out['seconds_models']:.1f} s models + "
+                 f"{out['seconds_tests']:.1f} s tests")
+
+    def compare(self, wh: BenchWarehouse, rows: int, references: tuple[str, ...]) -> None:
+        """Matched sets: ours (int_viewership_matched) vs the references' (bench_ref.staging) on the same rows."""
+        rel = _relations(wh)
+        if "int_viewership_matched" not in rel or "int_viewership_normalized" not in rel:
+            self.notes.append(f"{wh.engine} {human(rows)}: no int_viewership_matched model yet, no agreement check")
+            return
+        sql = f"""
+            with ours as (select viewership_id as id, match_bucket from {rel['int_viewership_matched']}),
+            normalized as (select viewership_id as id,
+                           coalesce(trim(platform_content_name), '') = '' as is_untitled
+                           from {rel['int_viewership_normalized']}),
+            ref as (select s.id, s.match_bucket from bench_ref.staging as s
+                    inner join normalized as n on n.id = s.id where s.content_provider is not null)
+            select
+                (select count(*) from normalized),
+                (select count(*) from ours),
+                (select count(*) from ref),
+                (select count(*) from ours inner join ref on ref.id = ours.id),
+                (select count(*) from ours inner join ref on ref.id = ours.id
+                 where ours.match_bucket = ref.match_bucket),
+                (select count(*) from ours inner join normalized as n on n.id = ours.id
+                 where n.is_untitled and not exists (select 1 from ref where ref.id = ours.id))
+        """  # noqa: S608 (relation names from the manifest)
+        database = _connect(wh)
+        try:
+            normalized, ours, ref, both, same_bucket, untitled_extra = database.query(sql)[0]
+            buckets_ours = dict(database.query(
+                f"select match_bucket, count(*) from {rel['int_viewership_matched']} group by 1"))  # noqa: S608
+        finally:
+            database.close()
+        row = {"engine": wh.engine, "rows": rows, "reference": "+".join(references),
+               "normalized": int(normalized), "ours": int(ours), "reference_matched": int(ref),
+               "both": int(both), "only_ours": int(ours) - int(both), "only_reference": int(ref) - int(both),
+               "same_bucket": int(same_bucket), "only_ours_untitled": int(untitled_extra),
+               "ours_by_bucket": {str(k): int(v) for k, v in buckets_ours.items()}}
+        self.agreement.append(row)
+        progress(f"  {wh.engine} {human(rows)}: matched ours {ours:,} / reference {ref:,}; "
+                 f"only ours {row['only_ours']:,}, only reference {row['only_reference']:,}")
+
+    # -- scenarios ---------------------------------------------------------------------------------
+    def legacy_small(self, rows: int, legacy_runs: int, engine: str = "duckdb") -> None:
+        """The quadratic legacy on a small file, with ours, the floor and the fixed port on the same data."""
+        progress(f"{engine} {human(rows)} (legacy comparison): generating")
+        wh = BenchWarehouse(engine, f"legacy_{human(rows)}", self.root, self.work)
+        try:
+            gen = wh.generate(rows, self.seed, self.catalog_episodes)
+            self.series("generate", engine, rows).add(gen)
+            wh.snapshot("gen")
+            for run in range(self.runs):
+                progress(f"{engine} {human(rows)}: run {run + 1}/{self.runs}")
+                wh.restore("gen")
+                self.dbt_build(wh, rows)
+                self.reference(wh, rows, "fixed")
+                if run < legacy_runs:
+                    self.reference(wh, rows, "legacy", timeout=5400)
+                if run == self.runs - 1:
+                    self.compare(wh, rows, ("legacy",) if legacy_runs else ("fixed",))
+                wh.restore("gen")
+                self.floor(wh, rows)
+        finally:
+            wh.drop()
+
+    def scale(self, engine: str, rows: int, incremental: bool) -> None:
+        progress(f"{engine} {human(rows)}: generating ({self.catalog_episodes:,}-episode catalog)")
+        wh = BenchWarehouse(engine, f"s{human(rows)}", self.root, self.work)
+        try:
+            gen = wh.generate(rows, self.seed, self.catalog_episodes)
+            self.series("generate", engine, rows).add(gen)
+            progress(f"  generated in {gen.seconds:.1f} s; database {wh.size_mb():,.0f} MB")
+            wh.snapshot("gen")
+            for run in range(self.runs):
+                progress(f"{engine} {human(rows)}: run {run + 1}/{self.runs}")
+                wh.restore("gen")
+                self.dbt_build(wh, rows)
+                if incremental and run == self.runs - 1:
+                    wh.snapshot("built")
+                self.reference(wh, rows, "fixed")
+                if run == self.runs - 1:
+                    self.compare(wh, rows, ("fixed",))
+                wh.restore("gen")
+                self.floor(wh, rows)
+            if incremental:
+                for run in range(self.runs):
+                    progress(f"{engine} {human(rows)}: incremental run {run + 1}/{self.runs} (one new 1% file)")
+                    wh.restore("built")
+                    wh.generate(rows, self.seed, self.catalog_episodes, append_files=1)
+                    self.dbt_build(wh, rows, subject="dbt_run_incremental", command="run")
+        finally:
+            wh.drop()
+
+    def legacy_postgres(self, rows: int) -> None:
+        """PostgreSQL legacy: ~0.8 s per record there, so a sample (every 5th record of a 1k file), once."""
+        generated = max(1000, rows * 5)
+        progress(f"postgres legacy sample: generating {human(generated)} rows, keeping every 5th")
+        wh = BenchWarehouse("postgres", "legacy_sample", self.root, self.work)
+        try:
+            wh.generate(generated, self.seed, self.catalog_episodes)
+            for algorithm in ("fixed", "legacy"):
+                self.reference(wh, generated // 5, algorithm, timeout=5400, sample_every=5)
+        finally:
+            wh.drop()
+
+    def loader(self, rows: int) -> None:
+        if importlib.util.find_spec("viewership.loader.bench") is None:
+            self.notes.append("loader: `python -m viewership.loader.bench` does not exist yet; no load figure")
+            progress("loader benchmark: not available (skipped)")
+            return
+        wh = BenchWarehouse("duckdb", "loader", self.root, self.work)
+        try:
+            for run in range(self.runs):
+                progress(f"loader {human(rows)}: run {run + 1}/{self.runs}")
+                m = wh.module("viewership.loader.bench", "--rows", str(rows), "--target", "dev", check=False)
+                if m.returncode != 0:
+                    self.notes.append(f"loader: `python -m viewership.loader.bench --rows {rows}` failed "
+                                      f"({m.returncode}): {(m.stderr or m.stdout).strip()[-300:]}")
+                    progress("  loader benchmark failed (noted)")
+                    return
+                self.series("loader", "duckdb", rows).add(m)
+        finally:
+            wh.drop()
+
+    def redline(self) -> None:
+        if importlib.util.find_spec("redline.cli") is None:
+            self.notes.append("redline: `redline check` does not exist yet; no figure")
+            progress("redline check: not available (skipped)")
+            return
+        wh = BenchWarehouse("duckdb", "redline", self.root, self.work)
+        try:
+            for target in ("dev", "ci", "staging", "prod"):
+                for _ in range(self.runs):
+                    m = wh.module("redline", "check", "--target", target, check=False)
+                    if m.returncode not in (0, 1):
+                        self.notes.append(f"redline check --target {target} exited {m.returncode}: "
+                                          f"{(m.stderr or m.stdout).strip()[-300:]}")
+                        break
+                    s = self.series(f"redline_{target}", "-", 0)
+                    s.add(m)
+                    s.note = f"exit {m.returncode}"
+                progress(f"redline check --target {target}: {self.series(f'redline_{target}', '-', 0).median} s")
+        finally:
+            wh.drop()
+
+
+def _run_results(wh: BenchWarehouse) -> list[dict[str, Any]]:
+    path = wh.target_path / "run_results.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for r in data.get("results", []):
+        uid = r.get("unique_id", "")
+        parts = uid.split(".")
+        name = parts[-1] if parts[0] == "model" else (parts[2] if len(parts) > 2 else uid)
+        out.append({"name": name,
+                    "kind": uid.split(".")[0], "status": r.get("status"),
+                    "seconds": round(float(r.get("execution_time") or 0), 3)})
+    return out
+
+
+def _relations(wh: BenchWarehouse) -> dict[str, str]:
+    path = wh.target_path / "manifest.json"
+    if not path.exists():
+        return {}
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    return {n["name"]: n["relation_name"] for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n.get("relation_name")}
+
+
+def _connect(wh: BenchWarehouse) -> Any:
+    import os
+
+    from viewership import db
+
+    old = os.environ.copy()
+    os.environ.update(wh.env)
+    try:
+        return db.connect(wh.target)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+
+
+def machine_info() -> dict[str, str]:
+    import duckdb
+
+    info = {"python": platform.python_version(), "duckdb": duckdb.__version__,
+            "os": f"{platform.system()} {platform.release()}", "machine": platform.machine()}
+    try:
+        cpu = [ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")]
+        info["cpu"] = f"{len(cpu)} x {cpu[0].split(':', 1)[1].strip()}" if cpu else "?"
+        mem = next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+        info["memory"] = f"{int(mem.split()[1]) / 2**20:.0f} GiB"
+    except OSError:
+        pass
+    try:
+        from importlib.metadata import version
+
+        info["dbt-core"] = version("dbt-core")
+        info["dbt-duckdb"] = version("dbt-duckdb")
+        info["dbt-postgres"] = version("dbt-postgres")
+    except Exception:
+        pass
+    try:
+        from viewership.bench.warehouse import pg_admin
+
+        con = pg_admin()
+        cur = con.cursor()
+        cur.execute("show server_version")
+        info["postgresql"] = str(cur.fetchone()[0])
+        con.close()
+    except Exception:
+        info["postgresql"] = "not reachable"
+    _, cfg = project.target_config("dev")
+    info["duckdb settings (profile dev)"] = ", ".join(f"{k}={v}" for k, v in (cfg.get("settings") or {}).items())
+    return info
+
+
+@dataclass(frozen=True)
+class Defaults:
+    scales: str
+    pg_rows: int
+    legacy_rows: int
+    legacy_pg_rows: int
+    runs: int
+    catalog: int
+    out: Path
+    loader_rows: int
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--quick", is_flag=True, help="CI-sized run (small sizes, one run, 20k-episode catalog); "
+              "writes under .local/bench/quick/ unless --out-dir is given.")
+@click.option("--scales", default=None, help="DuckDB full-build sizes, comma-separated [100000,1000000,10000000].")
+@click.option("--pg-rows", type=int, default=None, help="PostgreSQL size [1000000]; 0 skips PostgreSQL.")
+@click.option("--legacy-rows", type=int, default=None, help="Records of the legacy comparison file [3000].")
+@click.option("--legacy-pg-rows", type=int, default=None,
+              help="Records of the PostgreSQL legacy sample [200; 0 skips; the legacy takes ~0.8 s per record there].")
+@click.option("--runs", type=click.IntRange(1, 20), default=None, help="Runs per measurement [3] (medians).")
+@click.option("--catalog-episodes", type=int, default=None, help="Catalog size [100000].")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--out-dir", type=click.Path(path_type=Path), default=None,
+              help="Where BENCHMARKS.md and benchmarks.png go [docs/; quick: .local/bench/quick/].")
+@click.option("--work-dir", type=click.Path(path_type=Path), default=None, help="Databases [.local/bench/].")
+@click.option("--skip", default="", help="Comma-separated parts to skip: legacy,scales,incremental,postgres,"
+              "loader,redline.")
+def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
+         legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
+         out_dir: Path | None, work_dir: Path | None, skip: str) -> None:
+    """Benchmark full and incremental builds against the legacy algorithm, a fixed port and the raw-SQL floor."""
+    root = project.project_root()
+    d = (Defaults("10000,50000", 20000, 500, 0, 1, 20000, root / ".local" / "bench" / "quick", 20000)
+         if quick else
+         Defaults("100000,1000000,10000000", 1_000_000, 3000, 200, 3, 100_000, root / "docs", 1_000_000))
+    scale_list = [int(s) for s in (scales or d.scales).split(",") if s.strip()]
+    skipped = {s.strip() for s in skip.split(",") if s.strip()}
+    bench = Bench(root=root, work=(work_dir or root / ".local" / "bench").resolve(),
+                  runs=runs or d.runs, seed=seed, catalog_episodes=catalog_episodes or d.catalog)
+    pg_n = d.pg_rows if pg_rows is None else pg_rows
+    legacy_n = d.legacy_rows if legacy_rows is None else legacy_rows
+    legacy_pg_n = d.legacy_pg_rows if legacy_pg_rows is None else legacy_pg_rows
+    out = out_dir or d.out
+    pg_reason = postgres_available()
+    progress(f"plan: DuckDB {', '.join(human(s) for s in scale_list)}; PostgreSQL "
+             f"{human(pg_n) if pg_n and not pg_reason else 'skipped'}; legacy on {human(legacy_n)}; "
+             f"{bench.runs} run(s) each; catalog {bench.catalog_episodes:,} episodes; report -> {out}")
+    failures: list[str] = []
+
+    def attempt(label: str, fn: Any, *args: Any) -> None:
+        try:
+            fn(*args)
+        except MeasureError as exc:
+            failures.append(f"{label}: {str(exc).splitlines()[0]}")
+            bench.notes.append(f"{label} did not complete: {str(exc)[:1500]}")
+            progress(f"{label} FAILED (noted in the report): {str(exc).splitlines()[0]}")
+
+    if legacy_n and "legacy" not in skipped:
+        attempt(f"legacy comparison {human(legacy_n)}", bench.legacy_small, legacy_n, bench.runs if quick else 1)
+    if "scales" not in skipped:
+        for i, n in enumerate(scale_list):
+            attempt(f"DuckDB {human(n)}", bench.scale, "duckdb", n,
+                    i == len(scale_list) - 1 and "incremental" not in skipped)
+    if pg_n and "postgres" not in skipped:
+        if pg_reason:
+            bench.notes.append(f"PostgreSQL skipped: {pg_reason}")
+        else:
+            attempt(f"PostgreSQL {human(pg_n)}", bench.scale, "postgres", pg_n, False)
+            if legacy_pg_n:
+                attempt(f"PostgreSQL legacy {human(legacy_pg_n)}", bench.legacy_postgres, legacy_pg_n)
+    if "loader" not in skipped:
+        attempt("loader", bench.loader, d.loader_rows)
+    if "redline" not in skipped:
+        attempt("redline", bench.redline)
+    wall = time.perf_counter() - STARTED
+    data = {
+        "machine": machine_info(), "wall_seconds": round(wall, 1), "quick": quick, "runs": bench.runs,
+        "catalog_episodes": bench.catalog_episodes, "seed": seed, "scales": scale_list, "pg_rows": pg_n,
+        "legacy_rows": legacy_n, "results": [asdict(s) | {"median": s.median} for s in bench.results.values()],
+        "agreement": bench.agreement, "notes": bench.notes, "failures": failures,
+        "load_average": _load_average(),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (bench.work / "results.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    report.write(data, out / "BENCHMARKS.md", out / "benchmarks.png")
+    progress(f"done in {wall / 60:.1f} min: {out / 'BENCHMARKS.md'}, {out / 'benchmarks.png'}"
+             + (f"; {len(failures)} part(s) failed" if failures else ""))
+    if failures:
+        sys.exit(1)
+
+
+def _load_average() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+    except OSError:
+        return "?"
