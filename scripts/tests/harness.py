@@ -7,6 +7,7 @@ other processes use the PostgreSQL server.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -159,14 +160,19 @@ def postgres_warehouse(tmp: Path) -> Iterator[Warehouse]:
 
 
 def ensure_web_app_role(admin: Any) -> None:
-    """Create role WEB_APP (RL-5) so gold grants really run on PostgreSQL."""
+    """Create role WEB_APP (RL-5) so gold grants really run on PostgreSQL.
+
+    dbt renders `grant select on ... to WEB_APP` unquoted, which PostgreSQL folds to `web_app`
+    (Snowflake folds unquoted names to upper case, so the same config names WEB_APP there).
+    """
+    import psycopg2
+
     cur = admin.cursor()
-    cur.execute("select 1 from pg_roles where rolname = 'WEB_APP'")
+    cur.execute("select 1 from pg_roles where rolname = 'web_app'")
     if cur.fetchone() is None:
-        try:
-            cur.execute('create role "WEB_APP" nologin')
-        except Exception:  # created concurrently by another test run
-            admin.rollback() if not admin.autocommit else None
+        # another test run may create it at the same moment
+        with contextlib.suppress(psycopg2.errors.DuplicateObject, psycopg2.errors.UniqueViolation):
+            cur.execute("create role web_app nologin")
 
 
 @contextmanager
