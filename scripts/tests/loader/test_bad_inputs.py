@@ -191,6 +191,9 @@ CASES: dict[str, Case] = {
                      "-t", "roku_wide_daily_series"], 1,
         "error: roku.csv: line 1, column 5: '31-02-2025' is not a date; expected DD-MM-YYYY, MM-DD-YYYY or "
         "YYYY-MM-DD"),
+    "blank_platform": Case(
+        lambda tmp: [str(PARTNER_FILES / JULY), *TUBI_ARGS, "--platform", " "], 1,
+        "error: tubi_vod_july.csv: --platform is blank: expected a platform name such as Tubi or Roku"),
     "duplicate_upload": Case(
         lambda tmp: [str(PARTNER_FILES / JULY), *TUBI_ARGS], 1,
         "error: tubi_vod_july.csv: already loaded: 321 unprocessed upload row(s) (platform Tubi); use --replace "

@@ -22,6 +22,7 @@ from viewership.loader.transforms import Cleaner, build_cleaner
 from viewership.schema import ADDITIVE_METRICS
 
 Row = tuple[str | int | None, ...]
+_BLANK_AND_SEPARATOR = "\x1f \t\r\n\u00a0"
 OVERRIDES = {"partner": "platform_partner_name", "channel": "platform_channel_name",
              "territory": "platform_territory"}
 
@@ -185,11 +186,12 @@ def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats) -> 
     def source_rows() -> Iterator[Row]:
         for line, cells in sheet.records():
             stats.rows_read += 1
-            if not any(c.strip() for c in cells):
+            joined = "\x1f".join(cells).lstrip(_BLANK_AND_SEPARATOR)  # C-speed checks on the whole row
+            if not joined.strip():
                 stats.rows_skipped["empty_row"] += 1
                 continue
             if pattern_rules:
-                first = next(c.strip() for c in cells if c.strip())
+                first = joined.split("\x1f", 1)[0].strip()  # the row's first non-empty cell
                 reason = next((r for r, p in pattern_rules if p.search(first)), None)
                 if reason is not None:
                     stats.rows_skipped[reason] += 1

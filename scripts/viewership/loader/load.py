@@ -110,6 +110,8 @@ def load_file(
     )
     if not filename.strip():
         raise LoadError("the file name is blank")
+    if not stats.platform.strip():
+        raise LoadError("--platform is blank: expected a platform name such as Tubi or Roku")
     y, q, m = build.resolve_period(year, quarter, month)
     inputs = build.Inputs(
         platform=stats.platform, filename=filename,
