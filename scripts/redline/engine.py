@@ -54,8 +54,22 @@ class Outcome:
         return [f for f in self.findings if f.status == status]
 
 
+def _code_only(source: str) -> str:
+    """The source with Jinja comments and SQL line comments blanked (newlines kept)."""
+    from redline.rules.environment import jinja_spans
+
+    chars = list(source)
+    for start, end in jinja_spans(source):
+        if source.startswith("{#", start):
+            for i in range(start, end):
+                if chars[i] != "\n":
+                    chars[i] = " "
+    text = "".join(chars)
+    return "\n".join(line.split("--", 1)[0] for line in text.splitlines())
+
+
 def locate(root: Path, node: CompiledNode | None, problem: Problem) -> tuple[str, int]:
-    """file:line in the SOURCE (not the compiled SQL) for a problem."""
+    """file:line in the SOURCE (not the compiled SQL) for a problem; anchors may list alternatives (a|b)."""
     if problem.file:
         return problem.file, problem.line or 1
     if node is None:
@@ -64,11 +78,14 @@ def locate(root: Path, node: CompiledNode | None, problem: Problem) -> tuple[str
     path = root / node.original_file_path
     if path.is_file():
         source = path.read_text(encoding="utf-8")
-    if problem.anchor:
-        needle = problem.anchor.lower()
-        for i, line in enumerate(source.splitlines(), start=1):
+    lines = _code_only(source).splitlines()
+    for needle in [a.strip().lower() for a in problem.anchor.split("|") if a.strip()]:
+        for i, line in enumerate(lines, start=1):
             if needle in line.lower():
                 return node.original_file_path, i
+    for i, line in enumerate(lines, start=1):
+        if line.strip():
+            return node.original_file_path, i
     return node.original_file_path, 1
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from redline import report
-from redline.compiler import CompileError
+from redline.compiler import CompileError, compile_targets, load_compiles
 from redline.config import ConfigError, Governance, History, Rule, load_environment_map, load_governance
 from redline.engine import ERROR, VIOLATION, Finding, Outcome, evaluate
 from redline.manifest import CompiledNode, ManifestError, ProjectCompile
@@ -41,6 +41,7 @@ class Deployed:
     """What the warehouse says is deployed for one model."""
 
     model: str
+    unique_id: str
     kind: str  # view | log
     sql: str
     checksum: str
@@ -67,7 +68,7 @@ def read_views(database: Any, nodes: Sequence[CompiledNode]) -> dict[str, str]:
         _db, schema, name = _split_relation(node)
         rows = database.query(VIEW_SQL.replace("{p}", p), (schema, name))
         if rows and rows[0][0]:
-            out[node.name] = str(rows[0][0])
+            out[node.unique_id] = str(rows[0][0])
     return out
 
 
@@ -75,18 +76,18 @@ def read_log(database: Any, log_ref: str) -> dict[str, Deployed]:
     """Latest deployment-log row per model."""
     try:
         rows = database.query(
-            f"select model, checksum, compiled_sql, git_sha, invocation_id, deployed_at "  # noqa: S608
+            "select model, unique_id, checksum, compiled_sql, git_sha, invocation_id, deployed_at "  # noqa: S608
             f"from {log_ref} order by deployed_at")
     except Exception as exc:
         raise CheckError(f"cannot read the deployment log {log_ref}: {str(exc).strip()[:200]}") from exc
     latest: dict[str, Deployed] = {}
-    for model, checksum, sql, sha, inv, at in rows:
-        latest[str(model)] = Deployed(str(model), "log", str(sql or ""), str(checksum or ""), str(sha or ""),
-                                      str(inv or ""), str(at or ""))
+    for model, uid, checksum, sql, sha, inv, at in rows:
+        latest[str(uid)] = Deployed(str(model), str(uid), "log", str(sql or ""), str(checksum or ""),
+                                    str(sha or ""), str(inv or ""), str(at or ""))
     return latest
 
 
-def read_grants(database: Any, nodes: Sequence[CompiledNode], role: str) -> dict[str, bool]:
+def read_grants(database: Any, nodes: Sequence[CompiledNode], role: str) -> dict[str, bool]:  # by model name
     """PostgreSQL: does the role hold SELECT on each relation?"""
     out: dict[str, bool] = {}
     p = database.param
@@ -108,18 +109,20 @@ def _drift_rule() -> Rule:
 
 
 def deployed_outcome(gov: Governance, compiled: ProjectCompile, deployed: Mapping[str, Deployed],
-                     root: Path, grants: Mapping[str, bool] | None) -> Outcome:
+                     root: Path, grants: Mapping[str, bool] | None,
+                     alternatives: Mapping[str, set[str]] | None = None) -> Outcome:
     """Red lines evaluated on the deployed SQL, plus drift and deployed-grant findings."""
     env_map = load_environment_map(root)
     nodes = dict(compiled.nodes)
     findings: list[Finding] = []
     drift = _drift_rule()
     for uid, node in compiled.nodes.items():
-        if node.resource_type != "model" or node.name not in deployed:
+        if node.resource_type != "model" or uid not in deployed:
             continue
-        dep = deployed[node.name]
+        dep = deployed[uid]
         nodes[uid] = replace(node, compiled_code=dep.sql)
-        if dep.kind == "log" and dep.checksum != md5(node.compiled_code or ""):
+        accepted = {md5(node.compiled_code or "")} | set((alternatives or {}).get(uid, set()))
+        if dep.kind == "log" and dep.checksum not in accepted:
             findings.append(Finding(drift, "drift", (compiled.target,), node.name,
                                     f"deployed checksum {dep.checksum[:12]} (git {dep.git_sha}, invocation "
                                     f"{dep.invocation_id[:8]}, {dep.deployed_at}) differs from the checked "
@@ -127,12 +130,12 @@ def deployed_outcome(gov: Governance, compiled: ProjectCompile, deployed: Mappin
                                     "the checked SQL deployed", VIOLATION, node.original_file_path, 1))
     deployed_compile = replace(compiled, nodes=nodes)
     # only the models that are deployed are checked; protected models that are not deployed are errors
-    outcome = evaluate(gov, {compiled.target: deployed_compile}, root, env_map,
-                       focus=frozenset(deployed))
+    names = {d.model for d in deployed.values()}
+    outcome = evaluate(gov, {compiled.target: deployed_compile}, root, env_map, focus=frozenset(names))
     for rule in gov.rules:
         for spec in rule.checks:
             for name in spec.selector.names:
-                if compiled.by_name(name) is not None and name not in deployed:
+                if compiled.by_name(name) is not None and name not in names:
                     findings.append(Finding(rule, spec.check, (compiled.target,), name,
                                             f"{name} is not deployed on {compiled.target} (no view, no "
                                             "deployment-log row)", "a deployment to verify", ERROR, "", 0))
@@ -170,6 +173,12 @@ def verify(target: str, manifest: Path | None, project_dir: Path | None, work_di
         compiles, _ = gather(root, [target] if manifest is None else [], [f"{target}={manifest}"]
                              if manifest else [], work_dir)
         compiled = compiles[target]
+        # an incremental model's first build renders the non-incremental branch: accept both checksums
+        alternatives: dict[str, set[str]] = {}
+        if any(n.materialized == "incremental" for n in compiled.models()):
+            base = (work_dir or root / "target_redline") / "non_incremental"
+            other = load_compiles(compile_targets([target], root, base, assume_incremental=False))[target]
+            alternatives = {uid: {md5(n.compiled_code or "")} for uid, n in other.nodes.items()}
         audit = env_map.location(target, "audit")
         try:
             database = db.connect(target)
@@ -180,15 +189,15 @@ def verify(target: str, manifest: Path | None, project_dir: Path | None, work_di
                 f"{db.quote(str(audit['schema']))}.{db.quote(LOG_TABLE)}"
             deployed: dict[str, Deployed] = dict(read_log(database, log_ref))
             models = compiled.models()
-            for name, sql in read_views(database, models).items():
-                deployed[name] = Deployed(name, "view", sql, md5(sql))
+            for uid, sql in read_views(database, models).items():
+                deployed[uid] = Deployed(compiled.nodes[uid].name, uid, "view", sql, md5(sql))
             grants = None
             if compiled.adapter == "postgres":
                 gold, _ = compiled.select(gov.rule("RL-5").checks[0].selector)
-                grants = read_grants(database, [n for n in gold if n.name in deployed], "WEB_APP")
+                grants = read_grants(database, [n for n in gold if n.unique_id in deployed], "WEB_APP")
         finally:
             database.close()
-        outcome = deployed_outcome(gov, compiled, deployed, root, grants)
+        outcome = deployed_outcome(gov, compiled, deployed, root, grants, alternatives)
     except (ConfigError, ManifestError, CompileError, CheckError) as exc:
         click.echo(f"redline verify: could not evaluate: {exc}", err=True)
         sys.exit(2)
