@@ -340,7 +340,7 @@ final as (
         cast(coalesce(tot_hov_value, tot_mov_value / 60) as numeric(38, 6)) as tot_hov,
         cast(coalesce(tot_mov_value, tot_hov_value * 60) as numeric(38, 6)) as tot_mov,
         {%- for metric in metrics if metric not in ('tot_hov', 'tot_mov') %}
-        {{ metric }}_value as {{ metric }},
+        cast({{ metric }}_value as numeric(38, 6)) as {{ metric }},
         {%- endfor %}
 
         -- attributes
