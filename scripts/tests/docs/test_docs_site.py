@@ -230,3 +230,51 @@ def test_browser_opens_fct_episode_details_and_its_lineage(docs_site_dir: Path, 
         server.shutdown()
         server.server_close()
     print(f"\nbrowser flow: {time.monotonic() - started:.1f} s")
+
+
+# --- description coverage ------------------------------------------------------------------------
+def test_description_gaps_finds_every_undescribed_resource_and_column() -> None:
+    def model(description: str, columns: dict[str, str], package: str = "shop") -> dict[str, Any]:
+        return {"resource_type": "model", "name": "m", "package_name": package, "original_file_path": "models/m.sql",
+                "description": description, "columns": {name: {"description": text} for name, text in columns.items()}}
+
+    manifest: dict[str, Any] = {
+        "metadata": {"project_name": "shop"},
+        "nodes": {
+            "model.shop.described": {**model("Orders.", {"order_id": "Key."}), "name": "described"},
+            "model.shop.bare": {**model("  ", {"order_id": "", "amount": "Dollars."}), "name": "bare"},
+            "model.other.foreign": {**model("", {"x": ""}, package="other"), "name": "foreign"},
+            "test.shop.not_null_bare_order_id": {"resource_type": "test", "package_name": "shop", "description": ""},
+        },
+        "sources": {
+            "source.shop.raw.orders": {"package_name": "shop", "source_name": "raw", "name": "orders",
+                                       "source_description": "", "description": "Orders.",
+                                       "columns": {"id": {"description": ""}}, "original_file_path": "s.yml"},
+            "source.shop.raw.items": {"package_name": "shop", "source_name": "raw", "name": "items",
+                                      "source_description": "", "description": "Items.", "columns": {},
+                                      "original_file_path": "s.yml"},
+        },
+        "macros": {
+            "macro.shop.cents": {"package_name": "shop", "name": "cents", "description": "Cents to dollars.",
+                                 "arguments": [{"name": "column", "description": ""}], "original_file_path": "c.sql"},
+            "macro.shop.undocumented": {"package_name": "shop", "name": "undocumented", "description": "",
+                                        "arguments": [], "original_file_path": "u.sql"},
+            "macro.shop.duckdb__cents": {"package_name": "shop", "name": "duckdb__cents", "description": "",
+                                         "arguments": [], "original_file_path": "c.sql"},
+        },
+        "exposures": {"exposure.shop.app": {"package_name": "shop", "name": "app", "description": "",
+                                            "original_file_path": "e.yml"}},
+    }
+    catalog = {"nodes": {"model.shop.described": {"columns": {"ORDER_ID": {}, "STATUS": {}}}}}
+    found = {(gap.resource_type, gap.name, gap.column, gap.detail)
+             for gap in docs_site.description_gaps(manifest, catalog)}
+    assert found == {
+        ("model", "bare", None, "no description"),
+        ("model", "bare", "order_id", "no description"),
+        ("model", "described", "status", "in the database but not in the YAML"),
+        ("source", "raw", None, "no description"),
+        ("source table", "raw.orders", "id", "no description"),
+        ("macro", "cents", "argument column", "no description"),
+        ("macro", "undocumented", None, "no description"),
+        ("exposure", "app", None, "no description"),
+    }
