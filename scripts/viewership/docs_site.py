@@ -95,6 +95,7 @@ class SiteReport:
     doc_blocks: int
     tracking_flag_cleared: bool
     red_line_models: tuple[str, ...]
+    warnings: tuple[str, ...]
     seconds: float
 
 
@@ -398,10 +399,11 @@ def _dbt_executable() -> str:
 
 
 def run_dbt_docs_generate(target: str | None, target_path: Path, root: Path,
-                          extra_args: tuple[str, ...] = ()) -> None:
-    """``dbt docs generate`` with usage stats off, into ``target_path``."""
+                          extra_args: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """``dbt docs generate`` with usage stats off, into ``target_path``; returns dbt's warning lines."""
     env = os.environ.copy()
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
+    env["DBT_USE_COLORS"] = "False"
     env.setdefault("DBT_PROFILES_DIR", str(root))
     cmd = [_dbt_executable(), "docs", "generate", "--project-dir", str(root), "--target-path", str(target_path),
            *(["--target", target] if target else []), *extra_args]
@@ -409,6 +411,23 @@ def run_dbt_docs_generate(target: str | None, target_path: Path, root: Path,
     if proc.returncode != 0:
         raise DocsSiteError(
             f"`{' '.join(cmd)}` failed ({proc.returncode}):\n{proc.stdout[-4000:]}{proc.stderr[-2000:]}")
+    return dbt_warnings(proc.stdout + proc.stderr)
+
+
+def dbt_warnings(output: str) -> tuple[str, ...]:
+    """Warning messages of a dbt run (a [WARNING] line and its indented continuation lines)."""
+    warnings: list[str] = []
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", output).splitlines()
+    for i, line in enumerate(lines):
+        if "[WARNING]" not in line:
+            continue
+        message = [line.split("[WARNING]", 1)[1].lstrip(": ").strip()]
+        for follow in lines[i + 1:]:
+            if re.match(r"^\d\d:\d\d:\d\d\s", follow) or not follow.strip():
+                break
+            message.append(follow.strip())
+        warnings.append(" ".join(part for part in message if part))
+    return tuple(warnings)
 
 
 def generate(site_dir: Path, target: str | None = None, target_path: Path | None = None,
@@ -428,7 +447,7 @@ def generate(site_dir: Path, target: str | None = None, target_path: Path | None
         click.echo(f"regenerated {RED_LINE_DOCS_FILE} from {RED_LINES_FILE}")
     with tempfile.TemporaryDirectory(prefix="docs-target-") as scratch:
         dbt_target = target_path or Path(scratch)
-        run_dbt_docs_generate(target, dbt_target, root, extra_args)
+        warnings = run_dbt_docs_generate(target, dbt_target, root, extra_args)
         site_dir.mkdir(parents=True, exist_ok=True)
         for name in SITE_FILES:
             source = dbt_target / name
@@ -451,6 +470,7 @@ def generate(site_dir: Path, target: str | None = None, target_path: Path | None
                        if block.get("package_name") == project_name),
         tracking_flag_cleared=cleared,
         red_line_models=tuple(annotated),
+        warnings=warnings,
         seconds=time.monotonic() - started,
     )
 
@@ -594,6 +614,8 @@ def _report(report: SiteReport) -> None:
     click.echo(f"docs site: {report.site_dir} — {report.models} models, {report.sources} sources, "
                f"{report.doc_blocks} doc blocks, red lines shown on {len(report.red_line_models)} models; "
                f"self-contained{note}; {report.seconds:.1f} s")
+    for warning in report.warnings:
+        click.echo(f"dbt warning: {warning}", err=True)
 
 
 def _serve(site: Path, host: str, port: int) -> None:

@@ -26,6 +26,8 @@ def docs_site_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         report = docs_site.generate(tmp / "site", target="dev", target_path=tmp / "target", root=ROOT)
     print(f"\ndocs site generated in {time.monotonic() - started:.1f} s: {report.models} models, "
           f"{report.doc_blocks} doc blocks, red lines on {len(report.red_line_models)} models")
+    for warning in report.warnings:
+        print(f"dbt warning: {warning}")
     yield report.site_dir
 
 

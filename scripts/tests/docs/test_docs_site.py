@@ -278,3 +278,15 @@ def test_description_gaps_finds_every_undescribed_resource_and_column() -> None:
         ("macro", "undocumented", None, "no description"),
         ("exposure", "app", None, "no description"),
     }
+
+
+def test_dbt_warnings_are_collected_with_their_continuation_lines() -> None:
+    output = ("\x1b[0m17:23:53  [\x1b[33mWARNING\x1b[0m]: Configuration paths exist in your dbt_project.yml file\n"
+              "There are 1 unused configuration paths:\n- snapshots.viewership\n"
+              "17:23:53  Performance info: /tmp/perf_info.json\n"
+              "17:23:54  [WARNING]: doc 'col_x' was not found\n")
+    assert docs_site.dbt_warnings(output) == (
+        "Configuration paths exist in your dbt_project.yml file There are 1 unused configuration paths: "
+        "- snapshots.viewership",
+        "doc 'col_x' was not found",
+    )
