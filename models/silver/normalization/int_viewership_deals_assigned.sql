@@ -56,7 +56,9 @@ territories as (
 
 accepted as (
 
-    select viewership_id, deal_key
+    select
+        viewership_id,
+        deal_key
     from parsed
     where reject_reason is null
 
@@ -302,7 +304,7 @@ territory_ids_by_name as (
         territory_match,
         min(territory_id) as territory_id
     from active_territories
-    group by territory_match
+    group by 1
 
 ),
 

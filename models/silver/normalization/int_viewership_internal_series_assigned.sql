@@ -59,7 +59,7 @@ series_by_entry_key as (
         entry_key,
         min(series) as internal_series
     from dictionary_entries
-    group by entry_key
+    group by 1
 
 ),
 
@@ -103,9 +103,15 @@ dictionary_needles as (
         lower(needle) as needle,
         series
     from (
-        select entry as needle, series from dictionary_entries
+        select
+            entry as needle,
+            series
+        from dictionary_entries
         union all
-        select series as needle, series from dictionary_entries
+        select
+            series as needle,
+            series
+        from dictionary_entries
     ) as needles
 
 ),
@@ -127,13 +133,17 @@ title_candidates as (
         dictionary_needles.series,
         row_number() over (
             partition by unresolved_titles.platform_content_name
-            order by length(dictionary_needles.needle) desc, dictionary_needles.series asc
+            order by
+                length(dictionary_needles.needle) desc,
+                dictionary_needles.series asc
         ) as candidate_rank
     from unresolved_titles
     inner join dictionary_needles
         on
-            {{ string_position('dictionary_needles.needle', 'unresolved_titles.content_name_lower') }}
-            > 0
+            {{ string_position(
+                'dictionary_needles.needle',
+                'unresolved_titles.content_name_lower',
+            ) }} > 0
 
 ),
 

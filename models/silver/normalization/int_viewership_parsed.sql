@@ -139,9 +139,9 @@ recognised as {{ materialized_cte() }} (
             'uploaded_partner', 'uploaded_channel', 'uploaded_territory',
         ] %}
         {% for column in deal_key_columns -%}
+        {%- if not loop.first %}
+        || {{ key_separator }} || {% endif -%}
         coalesce({{ column }}, {{ null_marker }})
-        {%- if not loop.last %} || {{ key_separator }} ||
-        {% endif -%}
         {%- endfor %} as deal_key
     from trimmed
 

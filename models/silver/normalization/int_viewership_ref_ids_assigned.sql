@@ -142,8 +142,9 @@ token_candidates as (
         ) as candidate
     from tokens
     inner join letter_counts
-        on letter_counts.letter_count
-        < {{ string_position("'-'", 'tokens.token') }}
+        on
+            letter_counts.letter_count
+            < {{ string_position("'-'", 'tokens.token') }}
 
 ),
 
