@@ -55,7 +55,7 @@ def _emit(content: str, output: Path | None) -> None:
 
 
 def gather(root: Path, targets: Sequence[str], manifests: Sequence[str], work_dir: Path | None,
-           ) -> tuple[dict[str, ProjectCompile], dict[str, float]]:
+           use_cache: bool = True) -> tuple[dict[str, ProjectCompile], dict[str, float]]:
     """Compiles to check: given manifests (TARGET=PATH) or fresh `dbt compile`s of the targets."""
     compiles: dict[str, ProjectCompile] = {}
     timings: dict[str, float] = {}
@@ -66,7 +66,7 @@ def gather(root: Path, targets: Sequence[str], manifests: Sequence[str], work_di
         compiles[target] = load_manifest(Path(path), target)
     todo = [t for t in targets if t not in compiles]
     if todo:
-        results = compile_targets(todo, root, work_dir or root / "target_redline")
+        results = compile_targets(todo, root, work_dir or root / "target_redline", use_cache=use_cache)
         compiles.update(load_compiles(results))
         timings = {t: r.seconds for t, r in results.items()}
     check_compiled(compiles.values())
@@ -100,9 +100,10 @@ _manifest_opt = click.option("--manifest", "manifests", multiple=True, metavar="
 @_manifest_opt
 @click.option("--rule", "rule_ids", multiple=True, help="Only these rules (repeatable).")
 @click.option("--allow-missing", is_flag=True, help="Protected models that do not exist yet are skipped.")
+@click.option("--no-cache", is_flag=True, help="Recompile even when no project input changed.")
 def check(project_dir: Path | None, targets: tuple[str, ...], fmt: str, output: Path | None,
           work_dir: Path | None, manifests: tuple[str, ...], rule_ids: tuple[str, ...],
-          allow_missing: bool) -> None:
+          allow_missing: bool, no_cache: bool) -> None:
     """Compile the targets and check every red line; exit 0 clean, 1 veto, 2 could not evaluate."""
     started = time.monotonic()
     try:
@@ -110,7 +111,7 @@ def check(project_dir: Path | None, targets: tuple[str, ...], fmt: str, output: 
         gov = load_governance(root)
         env_map = load_environment_map(root)
         chosen = list(targets) or ([] if manifests else list(ALL_TARGETS))
-        compiles, _timings = gather(root, chosen, manifests, work_dir)
+        compiles, _timings = gather(root, chosen, manifests, work_dir, use_cache=not no_cache)
         outcome = evaluate(gov, compiles, root, env_map, rule_ids, allow_missing)
     except (ConfigError, ManifestError, CompileError, CheckError) as exc:
         click.echo(f"redline: could not evaluate: {exc}", err=True)

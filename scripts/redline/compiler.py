@@ -8,6 +8,7 @@ All targets compile with the same assume_incremental value so their SQL is compa
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -95,16 +96,46 @@ def _command(target: str, root: Path, profiles: Path, out: Path, assume_incremen
     return cmd
 
 
+PROJECT_INPUTS = ("models", "macros", "snapshots", "seeds", "tests", "analyses", "docs")
+PROJECT_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml")
+
+
+def fingerprint(root: Path, profiles: Path, target: str, assume_incremental: bool) -> str:
+    """Hash of everything a compile depends on: project sources, profile, target, vars and DBT_/POSTGRES_ env."""
+    digest = hashlib.sha256()
+    digest.update(f"{target}|{assume_incremental}|{sys.version}".encode())
+    paths = [root / f for f in PROJECT_FILES] + [profiles / "profiles.yml"]
+    for folder in PROJECT_INPUTS:
+        paths.extend(p for p in sorted((root / folder).rglob("*")) if p.is_file())
+    for path in paths:
+        if path.is_file():
+            digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path).encode())
+            digest.update(path.read_bytes())
+    for key in sorted(os.environ):
+        if key.startswith(("DBT_", "POSTGRES_")) and not key.startswith("DBT_ENV_SECRET"):
+            digest.update(f"{key}={os.environ[key]}".encode())
+    return digest.hexdigest()
+
+
 def compile_targets(targets: Sequence[str], root: Path, work_dir: Path,
-                    assume_incremental: bool = True) -> dict[str, CompileResult]:
-    """Compile every target in parallel; raise CompileError naming the target that failed."""
+                    assume_incremental: bool = True, use_cache: bool = True) -> dict[str, CompileResult]:
+    """Compile every target in parallel (skipping targets whose inputs did not change since the last compile
+    in this work dir); raise CompileError naming the target that failed."""
     profiles = profiles_dir(root, work_dir)
     results: dict[str, CompileResult] = {}
+    prints: dict[str, str] = {}
     with ExitStack() as stack:
         procs: dict[str, tuple[subprocess.Popen[str], float, Path]] = {}
         for target in targets:
             out = work_dir / target
             out.mkdir(parents=True, exist_ok=True)
+            prints[target] = fingerprint(root, profiles, target, assume_incremental)
+            stamp = out / "redline_inputs.sha256"
+            if use_cache and (out / "manifest.json").is_file() and stamp.is_file() and \
+                    stamp.read_text(encoding="utf-8") == prints[target]:
+                results[target] = CompileResult(target, out / "manifest.json", 0.0)
+                continue
+            stamp.unlink(missing_ok=True)
             env = dict(os.environ)
             env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
             env.pop("DBT_TARGET", None)
@@ -132,6 +163,7 @@ def compile_targets(targets: Sequence[str], root: Path, work_dir: Path,
                 failures.append(f"[{target}] dbt compile failed ({proc.returncode}):\n{output[-3000:]}")
                 continue
             results[target] = CompileResult(target, manifest, time.monotonic() - started)
+            (manifest.parent / "redline_inputs.sha256").write_text(prints[target], encoding="utf-8")
         if failures:
             raise CompileError("\n".join(failures))
     return results

@@ -20,7 +20,6 @@ from typing import Any
 
 import jinja2
 import yaml
-from sqlglot import exp
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
@@ -28,7 +27,6 @@ from sqlglot.tokens import Tokenizer
 from redline.config import EnvironmentMap
 from redline.manifest import CompiledNode, ProjectCompile
 from redline.registry import CheckContext, CheckError, Problem, model_check, project_check
-from redline.sqlast import parse, physical_tables
 
 _NAME_TOKENS = {TokenType.VAR, TokenType.IDENTIFIER}
 _TABLE_KEYWORDS = {TokenType.FROM, TokenType.JOIN, TokenType.INTO, TokenType.UPDATE, TokenType.TABLE}
@@ -114,10 +112,22 @@ def _sql_tokens(sql: str) -> list[Token]:
 
 
 def _cte_names(tokens: Sequence[Token]) -> set[str]:
+    """Names defined as `name as (`, `name as [not] materialized (` (PostgreSQL) or `name(cols) as (`."""
     names: set[str] = set()
     for i in range(len(tokens) - 2):
-        if tokens[i].token_type in _NAME_TOKENS and tokens[i + 1].token_type == TokenType.ALIAS and \
-                tokens[i + 2].token_type == TokenType.L_PAREN:
+        if tokens[i].token_type not in _NAME_TOKENS:
+            continue
+        j = i + 1
+        if tokens[j].token_type == TokenType.L_PAREN:  # column list
+            while j < len(tokens) and tokens[j].token_type != TokenType.R_PAREN:
+                j += 1
+            j += 1
+        if j >= len(tokens) or tokens[j].token_type != TokenType.ALIAS:
+            continue
+        j += 1
+        while j < len(tokens) and tokens[j].text.upper() in {"NOT", "MATERIALIZED"}:
+            j += 1
+        if j < len(tokens) and tokens[j].token_type == TokenType.L_PAREN:
             names.add(tokens[i].text.upper())
     return names
 
@@ -249,6 +259,62 @@ def unrendered_jinja(sql: str) -> bool:
     return "{{" in masked or "{%" in masked or "}}" in masked
 
 
+@dataclass(frozen=True)
+class Relation:
+    """A relation reference found in compiled SQL: catalog/schema/name (upper-cased; '' when absent) and the
+    token indexes of its qualifier parts and name."""
+
+    catalog: str
+    schema: str
+    name: str
+    qualifier_tokens: tuple[int, ...]
+    name_token: int
+
+    def sql(self) -> str:
+        return ".".join(p for p in (self.catalog, self.schema, self.name) if p)
+
+
+_TOKEN_CACHE: dict[tuple[str, str], tuple[list[Token], list[Relation]]] = {}
+
+
+def relations(sql: str, dialect: str) -> tuple[list[Token], list[Relation]]:
+    """Tokens of compiled SQL and the relation references in it, from the tokenizer (no parse): a name of
+    three or more dotted parts, or a one/two-part name right after FROM/JOIN/INTO/UPDATE/TABLE that is not
+    one of the query's CTEs. Comments and string literals are never names."""
+    key = (sql, dialect)
+    if key in _TOKEN_CACHE:
+        return _TOKEN_CACHE[key]
+    from sqlglot.dialects.dialect import Dialect
+
+    try:
+        tokens = Dialect.get_or_raise(dialect).tokenize(sql)
+    except TokenError as exc:
+        raise CheckError(f"cannot tokenize the compiled SQL: {exc}") from exc
+    ctes = _cte_names(tokens)
+    out: list[Relation] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        if tokens[i].token_type not in _NAME_TOKENS or (i > 0 and tokens[i - 1].token_type == TokenType.DOT):
+            i += 1
+            continue
+        chain = [i]
+        j = i
+        while j + 2 < n and tokens[j + 1].token_type == TokenType.DOT and tokens[j + 2].token_type in _NAME_TOKENS:
+            j += 2
+            chain.append(j)
+        table_position = i > 0 and tokens[i - 1].token_type in _TABLE_KEYWORDS
+        parts = [tokens[k].text.upper() for k in chain]
+        if len(chain) >= 3:
+            out.append(Relation(parts[0], parts[1], parts[2], (chain[0], chain[1]), chain[2]))
+        elif table_position and len(chain) == 2:
+            out.append(Relation("", parts[0], parts[1], (chain[0],), chain[1]))
+        elif table_position and parts[0] not in ctes:
+            out.append(Relation("", "", parts[0], (), chain[0]))
+        i = j + 1
+    _TOKEN_CACHE[key] = (tokens, out)
+    return tokens, out
+
+
 @model_check("compiled_environment_binding")
 def compiled_environment_binding(ctx: CheckContext, node: CompiledNode,
                                  params: Mapping[str, Any]) -> Iterator[Problem]:
@@ -263,44 +329,46 @@ def compiled_environment_binding(ctx: CheckContext, node: CompiledNode,
     own_tables = ctx.env_map.table_names(node.target)
     foreign_tables = ctx.env_map.all_table_names() - own_tables
     own_schemas = ctx.env_map.schemas(node.target)
-    tree = parse(node.sql, node.dialect)
-    for table in physical_tables(tree):
-        catalog = table.catalog.upper() if table.catalog else ""
-        db = table.db.upper() if table.db else ""
-        name = table.name.upper()
-        if catalog and catalog not in allowed:
-            yield Problem(node.name, f"references database {table.catalog} ({table.sql(dialect=node.dialect)}), "
+    _tokens, refs = relations(node.sql, node.dialect)
+    for rel in refs:
+        if rel.catalog and rel.catalog not in allowed:
+            yield Problem(node.name, f"references database {rel.catalog} ({rel.sql()}), "
                           f"which is not a database of target {node.target}",
-                          f"only {sorted(allowed)}", anchor=table.catalog)
-        elif not catalog and db in foreign_dbs and db not in own_schemas:
-            yield Problem(node.name, f"references {table.sql(dialect=node.dialect)}: {table.db} is a database "
-                          f"of another environment", f"only {sorted(allowed)}", anchor=table.db)
-        if name in foreign_tables:
-            yield Problem(node.name, f"references table {table.name}, bound to another environment",
-                          f"the table name of {node.target} from vars.environments", anchor=table.name)
+                          f"only {sorted(allowed)}", anchor=rel.catalog)
+        elif not rel.catalog and rel.schema in foreign_dbs and rel.schema not in own_schemas:
+            yield Problem(node.name, f"references {rel.sql()}: {rel.schema} is a database "
+                          f"of another environment", f"only {sorted(allowed)}", anchor=rel.schema)
+        if rel.name in foreign_tables:
+            yield Problem(node.name, f"references table {rel.name}, bound to another environment",
+                          f"the table name of {node.target} from vars.environments", anchor=rel.name)
 
 
 def normalized_sql(node: CompiledNode, env_map: EnvironmentMap) -> str:
-    """Compiled SQL with database/schema qualifiers and env-bound table names replaced by placeholders."""
-    tree = parse(node.sql, node.dialect).copy()
+    """Compiled SQL tokens with relation qualifiers and env-bound table names replaced by placeholders."""
+    tokens, refs = relations(node.sql, node.dialect)
     tables = env_map.table_names(node.target)
-    for table in physical_tables(tree):
-        if table.args.get("catalog") is not None:
-            table.set("catalog", exp.to_identifier("__db__"))
-        if table.args.get("db") is not None:
-            table.set("db", exp.to_identifier("__schema__"))
-        if table.name.upper() in tables:
-            table.set("this", exp.to_identifier("__env_table__"))
-    return tree.sql(dialect=node.dialect, pretty=True)
+    replaced: dict[int, str] = {}
+    for rel in refs:
+        for k in rel.qualifier_tokens:
+            replaced[k] = "<qualifier>"
+        if rel.name in tables:
+            replaced[rel.name_token] = "<env_table>"
+    lines: list[str] = []
+    current: list[str] = []
+    line = tokens[0].line if tokens else 0
+    for k, tok in enumerate(tokens):
+        if tok.line != line:
+            lines.append(" ".join(current))
+            current, line = [], tok.line
+        current.append(replaced.get(k, tok.text))
+    lines.append(" ".join(current))
+    return "\n".join(lines)
 
 
 def relation_names(node: CompiledNode, env_map: EnvironmentMap) -> set[str]:
     tables = env_map.table_names(node.target)
-    out: set[str] = set()
-    for table in physical_tables(parse(node.sql, node.dialect)):
-        name = table.name.upper()
-        out.add("__ENV_TABLE__" if name in tables else name)
-    return out
+    _tokens, refs = relations(node.sql, node.dialect)
+    return {"<ENV_TABLE>" if rel.name in tables else rel.name for rel in refs}
 
 
 def _first_difference(a: str, b: str) -> str:
