@@ -74,9 +74,12 @@ PROFILES: tuple[FileProfile, ...] = (
     # Roku wide-by-date files already reshaped to one row per title x day; content id often blank.
     FileProfile("roku", "Roku", "Roku", "Roku Nosey Data {territory} {period}.csv", "daily", "Viewership",
                 ("United States", "Canada"), 30),
-    # Pluto quarterly statements: quarter only, Spanish (LAS) series variants, no content id.
-    FileProfile("pluto", "Pluto", "Pluto", "Pluto {territory} Revenue {period}.csv", "quarterly", "Revenue",
-                ("Latin America", None), 15),
+    # Pluto quarterly revenue statements as the loader writes them: split into the quarter's three months
+    # (month names), Spanish (LAS) series variants, no content id.
+    FileProfile("pluto", "Pluto", "Pluto", "Pluto {territory} Revenue {period}.csv", "quarter_split", "Revenue",
+                ("Latin America", None), 12),
+    # Amagi quarterly viewership: quarter only (no month, no date), series + season/episode + exact titles.
+    FileProfile("amagi", "Amagi", "Amagi", "Amagi_{period}.csv", "quarterly", "Viewership", (None,), 8),
     # Xumo weekly viewership + revenue: asset_id = ref_id, titles `Series - Season - N - Episode - M`.
     FileProfile("xumo", "Xumo", "Xumo", "xumo_vod_{period}.csv", "weekly", "Viewership_Revenue", (None,), 10),
     # YouTube daily: video titles only (catalog title, or an unmatchable variant).
@@ -170,6 +173,10 @@ def build_catalog(episodes: int, seed: int) -> Catalog:
          "platform_channel_name": None, "platform_territory": None, "deal_parent": 501, "internal_partner": "Xumo",
          "internal_channel": "Nosey", "internal_territory": "United States", "internal_channel_id": 8,
          "internal_territory_id": 1, "active": True},
+        {"platform": "Amagi", "domain": "Distribution Partners", "platform_partner_name": "Amagi",
+         "platform_channel_name": None, "platform_territory": None, "deal_parent": 701, "internal_partner": "Amagi",
+         "internal_channel": "Nosey", "internal_territory": "United States", "internal_channel_id": 8,
+         "internal_territory_id": 1, "active": True},
         {"platform": "Youtube", "domain": "Owned and Operated", "platform_partner_name": "YouTube",
          "platform_channel_name": None, "platform_territory": None, "deal_parent": 601,
          "internal_partner": "YouTube", "internal_channel": "Nosey", "internal_territory": "United States",
@@ -245,8 +252,8 @@ def plan_files(rows: int, seed: int, start_period: int = 0) -> list[dict[str, An
         year, month = 2025 + (6 + k) // 12, 1 + (6 + k) % 12  # from July 2025 onwards
         quarter = (month - 1) // 3 + 1
         territory = profile.territories[k % len(profile.territories)]
-        if profile.grain == "quarterly":
-            period = f"Q{quarter} {year} v{k // 3 + 1}" if k % 3 else f"Q{quarter} {year}"
+        if profile.grain in ("quarterly", "quarter_split"):
+            period = f"Q{quarter} {year} part {k % 3 + 1}"
         else:
             period = f"{MONTHS[month - 1][:3].title()} {year}" if profile.key == "roku" else f"{year}_{month:02d}"
         files.append({
@@ -286,11 +293,11 @@ picked as (
 with_episode as (
     select
         p.*,
-        case when p.scenario < 30 then ie.ref_id else ae.ref_id end as ref_id,
-        case when p.scenario < 30 then ie.season else ae.season end as season,
-        case when p.scenario < 30 then ie.episode else ae.episode end as episode,
-        case when p.scenario < 30 then ie.title else ae.title end as title,
-        case when p.scenario < 30 then ie.series_name else ae.series_name end as series_name
+        case when p.scenario < 20 then ie.ref_id else ae.ref_id end as ref_id,
+        case when p.scenario < 20 then ie.season else ae.season end as season,
+        case when p.scenario < 20 then ie.episode else ae.episode end as episode,
+        case when p.scenario < 20 then ie.title else ae.title end as title,
+        case when p.scenario < 20 then ie.series_name else ae.series_name end as series_name
     from picked as p
     left join gen_active_episodes as ae on ae.idx = hash({seed}, p.i, 'ep') % {n_active}
     left join gen_inactive_episodes as ie on ie.idx = hash({seed}, p.i, 'ep') % {n_inactive}
@@ -300,8 +307,9 @@ shaped as (
         w.*,
         -- a date inside the file's period
         make_date(w.year, w.month, 1 + cast(hash({seed}, w.i, 'day') % 28 as integer)) as day_date,
-        -- scenario 30..39: an id the catalog does not know; 40..44: junk cells silver must quarantine
-        case when w.scenario between 30 and 39 then 'ZZ-' || cast(9000 + w.scenario as varchar)
+        -- scenario 0..19: an inactive series (2%); 30..34: an id the catalog does not know;
+        -- 40..43: junk cells silver must quarantine
+        case when w.scenario between 30 and 34 then 'ZZ-' || cast(9000 + w.scenario as varchar)
              else w.ref_id end as content_ref
     from with_episode as w
 )
@@ -317,7 +325,7 @@ select
                          || ' - ' || title
         when 'xumo' then series_name || ' - Season - ' || cast(season as varchar) || ' - Episode - '
                          || cast(episode as varchar)
-        when 'youtube' then case when noise < 700 then title else series_name || ' | ' || title end
+        when 'youtube' then case when noise < 985 then title else series_name || ' | ' || title end
         when 'roku' then case when noise < 5 then null when noise < 10 then '' else title end
         else title
     end as platform_content_name,
@@ -328,6 +336,7 @@ select
     end as platform_content_id,
     case profile
         when 'pluto' then series_name || ' (LAS)'
+        when 'amagi' then series_name
         when 'tubi' then series_name
         when 'roku' then case when noise % 50 = 7 then upper(series_name) else series_name end
     end as platform_series,
@@ -342,19 +351,21 @@ select
     end as date,
     case when grain = 'monthly' then
         case noise % 3 when 0 then upper({month_name}) when 1 then {month_name} else {month_title} end
+        when grain = 'quarter_split' then {split_month}
         when grain in ('daily', 'weekly') and noise % 4 = 0 then cast(month as varchar)
     end as month,
     'q' || cast(quarter as varchar) as quarter,
     cast(year as varchar) as year,
-    case when profile in ('roku', 'youtube', 'xumo') then
+    case when profile in ('roku', 'youtube', 'xumo', 'amagi') then
         case when scenario = 42 then 'n/a' else cast(round(m / 37.0, 2) as varchar) end end as tot_hov,
     case when profile = 'youtube' then cast(m % 5000 as varchar) end as views,
     case when profile = 'roku' then cast(m % 900 as varchar) end as tot_sessions,
     case when profile = 'tubi' then cast(m * 3 as varchar) end as tot_impressions,
     case when data_type in ('Revenue', 'Viewership_Revenue') then
         case when scenario = 43 then '12..5' else cast(round(m / 1000.0, 2) as varchar) end end as revenue,
-    case when profile in ('pluto', 'roku', 'xumo') then cast(episode as varchar) end as episode_number,
-    case when profile in ('pluto', 'roku', 'tubi', 'xumo') then cast(season as varchar) end as season_number,
+    case when profile in ('pluto', 'roku', 'xumo', 'amagi') then cast(episode as varchar) end as episode_number,
+    case when profile in ('pluto', 'roku', 'tubi', 'xumo', 'amagi') then cast(season as varchar) end
+        as season_number,
     filename,
     source_row_number
 from shaped
@@ -400,8 +411,11 @@ def _prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, files: list[dict[
 def upload_sql(rows: int, seed: int, n_active: int, n_inactive: int) -> str:
     month_name = "(['" + "', '".join(MONTHS) + "'])[month]"
     month_title = "(['" + "', '".join(m.title() for m in MONTHS) + "'])[month]"
+    split_month = ("(['" + "', '".join(m.title() for m in MONTHS) + "'])"
+                   "[3 * (quarter - 1) + 1 + cast(noise % 3 as integer)]")
     return UPLOAD_SELECT.format(rows=int(rows), seed=int(seed), n_active=int(n_active),
-                                n_inactive=int(n_inactive), month_name=month_name, month_title=month_title)
+                                n_inactive=int(n_inactive), month_name=month_name, month_title=month_title,
+                                split_month=split_month)
 
 
 def generate_upload(database: db.Database, catalog: Catalog, files: list[dict[str, Any]], seed: int) -> int:
