@@ -2,9 +2,9 @@
     Emulation only: fakesnow rewrites MERGE as a full outer join of target
     and source, so dbt's unqualified `insert (...) values ("COL")` becomes
     ambiguous. The emulated MERGE is dbt's default one with the inserted
-    values qualified by the source alias; same semantics, same transaction
-    wrapping. Without a unique_key (plain insert) and on real Snowflake,
-    dbt-snowflake's macro runs unchanged.
+    values qualified by the source alias (same semantics), sent without an
+    explicit transaction (see below). Without a unique_key (plain insert)
+    and on real Snowflake, dbt-snowflake's macro runs unchanged.
 -#}
 {% macro snowflake__get_merge_sql(target, source_sql, unique_key, dest_columns, incremental_predicates) -%}
     {%- if not is_snowflake_emulation() or not unique_key -%}
@@ -54,5 +54,7 @@
         ({{ source_values | join(', ') }})
     {%- endset -%}
 
-    {{ return(snowflake_dml_explicit_transaction(dml)) }}
+    {#- No explicit BEGIN/COMMIT around it: fakesnow stages a MERGE through a temporary table, and DuckDB
+        lets one transaction write to one database only. A single MERGE is atomic on its own. -#}
+    {{ return(dml) }}
 {%- endmacro %}

@@ -2,7 +2,8 @@
     Emulation only: the snapshot MERGE has the same ambiguity as the
     incremental one under fakesnow (unqualified insert values). The emulated
     statement is dbt's default snapshot MERGE with the inserted values
-    qualified by the source alias. Real Snowflake: dbt-snowflake's macro.
+    qualified by the source alias, sent without an explicit transaction
+    (see below). Real Snowflake: dbt-snowflake's macro unchanged.
 -#}
 {% macro snowflake__snapshot_merge_sql(target, source, insert_cols) -%}
     {%- if not is_snowflake_emulation() -%}
@@ -39,5 +40,7 @@
         values ({{ source_values | join(', ') }})
     {%- endset -%}
 
-    {{ return(snowflake_dml_explicit_transaction(dml)) }}
+    {#- No explicit BEGIN/COMMIT around it: fakesnow stages a MERGE through a temporary table, and DuckDB
+        lets one transaction write to one database only. A single MERGE is atomic on its own. -#}
+    {{ return(dml) }}
 {%- endmacro %}

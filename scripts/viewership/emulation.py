@@ -377,10 +377,19 @@ class BuildReport:
         lines = [f"== {self.label}: dbt build --target {self.target} on the Snowflake emulation: "
                  + ("TIMED OUT" if self.timed_out else f"exit {self.returncode}")
                  + f", {self.wall_seconds:.1f} s, {len(self.nodes)} nodes, {len(self.failed)} not ok"]
+        skipped = [n for n in self.nodes if n.status == "skipped"]
         for node in sorted(self.nodes, key=lambda n: (n.ok, n.resource_type, n.unique_id)):
+            if node.status == "skipped":
+                continue
             mark = "ok  " if node.ok else "FAIL"
-            detail = f"  {node.message.strip().splitlines()[0][:160]}" if node.message.strip() and not node.ok else ""
+            detail = ""
+            if node.message.strip() and not node.ok:
+                detail = "  " + " ".join(node.message.split())[:300]
             lines.append(f"  {mark} {node.status:<8} {node.resource_type:<9} {node.unique_id}{detail}")
+        if skipped:
+            lines.append(f"  SKIP {len(skipped)} nodes downstream of a failure: "
+                         + ", ".join(n.unique_id.split(".")[-1] for n in skipped[:12])
+                         + (" ..." if len(skipped) > 12 else ""))
         for selector, reason in self.excluded.items():
             lines.append(f"  skip excluded  {selector}: {reason}")
         if self.timed_out or (self.returncode and not self.failed):
@@ -513,6 +522,7 @@ class CompileResult:
     foreign_names: set[str] = field(default_factory=set)
     misplaced: list[str] = field(default_factory=list)
     output_tail: str = ""
+    target_path: Path | None = None
 
     @property
     def missing_names(self) -> set[str]:
@@ -619,7 +629,8 @@ def offline_compile(target: str, target_path: Path, *, timeout: float = DEFAULT_
         returncode = None
         raw = exc.stdout or b""
         tail = (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)[-6000:]
-    result = CompileResult(target, returncode, time.monotonic() - started, output_tail=tail)
+    result = CompileResult(target, returncode, time.monotonic() - started, output_tail=tail,
+                           target_path=target_path)
     result.expected_names = environment_names(target)
     manifest_path = target_path / "manifest.json"
     if returncode == 0 and manifest_path.is_file():
