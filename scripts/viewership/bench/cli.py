@@ -28,7 +28,7 @@ import click
 
 from viewership import project
 from viewership.bench import report
-from viewership.bench.runner import MeasureError, Measurement
+from viewership.bench.runner import MeasureError, Measurement, run_measured
 from viewership.bench.warehouse import BenchWarehouse, postgres_available
 
 STARTED = time.perf_counter()
@@ -57,6 +57,7 @@ class Series:
     seconds: list[float] = field(default_factory=list)
     peak_rss_mb: list[float] = field(default_factory=list)
     backend_peak_rss_mb: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
     note: str = ""
 
@@ -67,6 +68,7 @@ class Series:
     def add(self, m: Measurement, seconds: float | None = None) -> None:
         self.seconds.append(round(m.seconds if seconds is None else seconds, 3))
         self.peak_rss_mb.append(round(m.peak_rss_mb, 1))
+        self.cpu_seconds.append(round(m.cpu_seconds, 2))
         if m.backend_peak_rss_mb is not None:
             self.backend_peak_rss_mb.append(round(m.backend_peak_rss_mb, 1))
 
@@ -222,56 +224,71 @@ class Bench:
             wh.drop()
 
     def legacy_postgres(self, rows: int) -> None:
-        """PostgreSQL legacy: ~0.8 s per record there, so a sample (every 5th record of a 1k file), once."""
-        generated = max(1000, rows * 5)
-        progress(f"postgres legacy sample: generating {human(generated)} rows, keeping every 5th")
+        """PostgreSQL legacy: ~0.8 s per record there, so a sample of `rows` records of a 1k-row dataset, once."""
+        generated = max(1000, rows)
+        every = max(1, generated // rows)
+        progress(f"postgres legacy sample: generating {human(generated)} rows, keeping every {every}th id")
         wh = BenchWarehouse("postgres", "legacy_sample", self.root, self.work)
         try:
             wh.generate(generated, self.seed, self.catalog_episodes)
             for algorithm in ("fixed", "legacy"):
-                self.reference(wh, generated // 5, algorithm, timeout=5400, sample_every=5)
+                self.reference(wh, generated // every, algorithm, timeout=5400, sample_every=every)
         finally:
             wh.drop()
 
     def loader(self, rows: int) -> None:
+        """The loader engineer's benchmark: one synthetic Pluto file of `rows` rows through the whole loader."""
         if importlib.util.find_spec("viewership.loader.bench") is None:
-            self.notes.append("loader: `python -m viewership.loader.bench` does not exist yet; no load figure")
+            self.notes.append("loader: `python -m viewership.loader.bench` does not exist; no load figure")
             progress("loader benchmark: not available (skipped)")
             return
-        wh = BenchWarehouse("duckdb", "loader", self.root, self.work)
+        database = self.work / "loader.duckdb"
         try:
             for run in range(self.runs):
-                progress(f"loader {human(rows)}: run {run + 1}/{self.runs}")
-                m = wh.module("viewership.loader.bench", "--rows", str(rows), "--target", "dev", check=False)
+                database.unlink(missing_ok=True)
+                m = run_measured([sys.executable, "-m", "viewership.loader.bench", "--rows", str(rows),
+                                  "--target", "dev", "--database", str(database)],
+                                 _env(self.root), self.root, check=False)
                 if m.returncode != 0:
                     self.notes.append(f"loader: `python -m viewership.loader.bench --rows {rows}` failed "
                                       f"({m.returncode}): {(m.stderr or m.stdout).strip()[-300:]}")
                     progress("  loader benchmark failed (noted)")
                     return
-                self.series("loader", "duckdb", rows).add(m)
+                out = json.loads(m.stdout.strip().splitlines()[-1])
+                s = self.series("loader", "duckdb", rows)
+                s.add(m, float(out["load_seconds"]))
+                s.detail = out
+                progress(f"loader {human(rows)}: run {run + 1}/{self.runs}: load {out['load_seconds']} s "
+                         f"({out.get('rows_per_second')} rows/s), peak RSS {m.peak_rss_mb:.0f} MB")
         finally:
-            wh.drop()
+            for f in self.work.glob("loader.duckdb*"):
+                f.unlink(missing_ok=True)
 
     def redline(self) -> None:
+        """`redline check` over all four targets (it compiles each target, then checks the red lines)."""
         if importlib.util.find_spec("redline.cli") is None:
-            self.notes.append("redline: `redline check` does not exist yet; no figure")
+            self.notes.append("redline: `redline check` does not exist; no figure")
             progress("redline check: not available (skipped)")
             return
-        wh = BenchWarehouse("duckdb", "redline", self.root, self.work)
-        try:
-            for target in ("dev", "ci", "staging", "prod"):
-                for _ in range(self.runs):
-                    m = wh.module("redline", "check", "--target", target, check=False)
-                    if m.returncode not in (0, 1):
-                        self.notes.append(f"redline check --target {target} exited {m.returncode}: "
-                                          f"{(m.stderr or m.stdout).strip()[-300:]}")
-                        break
-                    s = self.series(f"redline_{target}", "-", 0)
-                    s.add(m)
-                    s.note = f"exit {m.returncode}"
-                progress(f"redline check --target {target}: {self.series(f'redline_{target}', '-', 0).median} s")
-        finally:
-            wh.drop()
+        s = self.series("redline_check", "-", 0)
+        for run in range(self.runs):
+            m = run_measured([sys.executable, "-m", "redline", "check", "--work-dir",
+                              str(self.work / "redline")], _env(self.root), self.root, check=False)
+            if m.returncode not in (0, 1):
+                self.notes.append(f"`redline check` (all targets) exited {m.returncode} (could not evaluate): "
+                                  f"{(m.stderr or m.stdout).strip()[-400:]}")
+                progress(f"redline check: exit {m.returncode} (noted)")
+                return
+            s.add(m)
+            s.note = f"exit {m.returncode} ({'clean' if m.returncode == 0 else 'veto'})"
+            progress(f"redline check (dev, ci, staging, prod): run {run + 1}/{self.runs} {m.seconds:.1f} s, "
+                     f"{s.note}")
+
+
+def _env(root: Path) -> dict[str, str]:
+    from viewership.bench.warehouse import _base_env
+
+    return _base_env(root)
 
 
 def _run_results(wh: BenchWarehouse) -> list[dict[str, Any]]:
@@ -283,7 +300,8 @@ def _run_results(wh: BenchWarehouse) -> list[dict[str, Any]]:
     for r in data.get("results", []):
         uid = r.get("unique_id", "")
         parts = uid.split(".")
-        name = parts[-1] if parts[0] == "model" else (parts[2] if len(parts) > 2 else uid)
+        # model.<project>.<name>[.v<version>]; test.<project>.<name>.<hash>
+        name = ".".join(parts[2:]) if parts[0] == "model" else parts[2] if len(parts) > 2 else uid
         out.append({"name": name,
                     "kind": uid.split(".")[0], "status": r.get("status"),
                     "seconds": round(float(r.get("execution_time") or 0), 3)})
@@ -367,23 +385,26 @@ class Defaults:
 @click.option("--pg-rows", type=int, default=None, help="PostgreSQL size [1000000]; 0 skips PostgreSQL.")
 @click.option("--legacy-rows", type=int, default=None, help="Records of the legacy comparison file [3000].")
 @click.option("--legacy-pg-rows", type=int, default=None,
-              help="Records of the PostgreSQL legacy sample [200; 0 skips; the legacy takes ~0.8 s per record there].")
+              help="Records of the PostgreSQL legacy sample [50; 0 skips; the legacy takes ~0.8 s per record there].")
 @click.option("--runs", type=click.IntRange(1, 20), default=None, help="Runs per measurement [3] (medians).")
 @click.option("--catalog-episodes", type=int, default=None, help="Catalog size [100000].")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--out-dir", type=click.Path(path_type=Path), default=None,
               help="Where BENCHMARKS.md and benchmarks.png go [docs/; quick: .local/bench/quick/].")
 @click.option("--work-dir", type=click.Path(path_type=Path), default=None, help="Databases [.local/bench/].")
+@click.option("--merge-from", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="results.json of an earlier run: its measurements of parts not measured now are kept "
+                   "(the report says so).")
 @click.option("--skip", default="", help="Comma-separated parts to skip: legacy,scales,incremental,postgres,"
               "loader,redline.")
 def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
          legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
-         out_dir: Path | None, work_dir: Path | None, skip: str) -> None:
+         out_dir: Path | None, work_dir: Path | None, merge_from: Path | None, skip: str) -> None:
     """Benchmark full and incremental builds against the legacy algorithm, a fixed port and the raw-SQL floor."""
     root = project.project_root()
-    d = (Defaults("10000,50000", 20000, 500, 0, 1, 20000, root / ".local" / "bench" / "quick", 20000)
+    d = (Defaults("20000", 10000, 500, 0, 1, 20000, root / ".local" / "bench" / "quick", 20000)
          if quick else
-         Defaults("100000,1000000,10000000", 1_000_000, 3000, 200, 3, 100_000, root / "docs", 1_000_000))
+         Defaults("100000,1000000,10000000", 1_000_000, 3000, 50, 3, 100_000, root / "docs", 1_000_000))
     scale_list = [int(s) for s in (scales or d.scales).split(",") if s.strip()]
     skipped = {s.strip() for s in skip.split(",") if s.strip()}
     bench = Bench(root=root, work=(work_dir or root / ".local" / "bench").resolve(),
@@ -424,6 +445,8 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
     if "redline" not in skipped:
         attempt("redline", bench.redline)
     wall = time.perf_counter() - STARTED
+    if merge_from is not None:
+        wall += _merge(bench, merge_from)
     data = {
         "machine": machine_info(), "wall_seconds": round(wall, 1), "quick": quick, "runs": bench.runs,
         "catalog_episodes": bench.catalog_episodes, "seed": seed, "scales": scale_list, "pg_rows": pg_n,
@@ -432,12 +455,38 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
         "load_average": _load_average(),
     }
     out.mkdir(parents=True, exist_ok=True)
-    (bench.work / "results.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    text = json.dumps(data, indent=2)
+    (bench.work / "results.json").write_text(text, encoding="utf-8")
+    stamped = bench.work / f"results-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    stamped.write_text(text, encoding="utf-8")
+    progress(f"results: {stamped} (for --merge-from)")
     report.write(data, out / "BENCHMARKS.md", out / "benchmarks.png")
     progress(f"done in {wall / 60:.1f} min: {out / 'BENCHMARKS.md'}, {out / 'benchmarks.png'}"
              + (f"; {len(failures)} part(s) failed" if failures else ""))
     if failures:
         sys.exit(1)
+
+
+def _merge(bench: Bench, path: Path) -> float:
+    """Keep an earlier run's measurements of what this run did not measure; returns that run's wall time."""
+    old = json.loads(path.read_text(encoding="utf-8"))
+    kept = 0
+    for r in old.get("results", []):
+        key = f"{r['subject']}|{r['engine']}|{r['rows']}"
+        if key in bench.results:
+            continue
+        s = Series(r["subject"], r["engine"], r["rows"], list(r["seconds"]), list(r["peak_rss_mb"]),
+                   list(r.get("backend_peak_rss_mb") or []), list(r.get("cpu_seconds") or []),
+                   dict(r.get("detail") or {}), r.get("note", ""))
+        bench.results[key] = s
+        kept += 1
+    measured_now = {(a["engine"], a["rows"]) for a in bench.agreement}
+    bench.agreement += [a for a in old.get("agreement", []) if (a["engine"], a["rows"]) not in measured_now]
+    bench.notes.append(f"{kept} measurement series were taken from an earlier run ({path.name}, "
+                       f"{old.get('wall_seconds', 0) / 60:.1f} min, same seed and catalog); the total wall time "
+                       "adds both runs.")
+    bench.notes += [n for n in old.get("notes", []) if n not in bench.notes]
+    return float(old.get("wall_seconds", 0))
 
 
 def _load_average() -> str:

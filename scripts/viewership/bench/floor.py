@@ -82,8 +82,8 @@ def plan(manifest_path: Path, include_tests: bool = True) -> list[FloorNode]:
             raise click.ClickException(f"{manifest_path}: {uid} has no compiled code (run `dbt build` first)")
         relation = node["relation_name"]
         schema_ref = relation.rsplit(".", 1)[0]
-        out.append(FloorNode(uid, node["name"], "view" if materialized == "view" else "table", relation,
-                             schema_ref, code))
+        name = node["name"] + (f".v{node['version']}" if node.get("version") is not None else "")
+        out.append(FloorNode(uid, name, "view" if materialized == "view" else "table", relation, schema_ref, code))
     if include_tests:
         for uid, node in sorted(manifest["nodes"].items()):
             if node["resource_type"] == "test" and node.get("compiled_code") and node["package_name"] == project_name:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ LABELS = {
     "fixed": "fixed procedural port",
     "legacy": "faithful legacy algorithm",
     "generate": "synthetic generator (not a competitor)",
-    "loader": "loader: load one file",
+    "loader": "loader: one synthetic Pluto file (`python -m viewership.loader.bench`)",
+    "redline_check": "`redline check` (compiles and checks dev, ci, staging, prod)",
 }
 
 
@@ -183,22 +185,25 @@ def write(data: dict[str, Any], md_path: Path, png_path: Path) -> None:
         "",
         "## All measurements",
         "",
-        "Seconds: median (all runs). Peak RSS: the measured process (dbt, or the Python process driving the "
-        "engine; DuckDB runs in-process); for PostgreSQL also the largest server backend (VmHWM).",
+        "Seconds: wall-clock median (all runs). CPU: median user + system seconds of the measured process and its "
+        "threads (DuckDB runs in-process, so this is the engine's work; on PostgreSQL the server's CPU is not in "
+        "it), a steadier figure than wall time on a shared machine. Peak RSS: the measured process (dbt, or the "
+        "Python process driving the engine); for PostgreSQL also the largest server backend (VmHWM).",
         "",
-        "| what | engine | rows | median (s) | runs (s) | peak RSS (MB) | PG backend peak (MB) |",
-        "| --- | --- | ---: | ---: | --- | ---: | ---: |",
+        "| what | engine | rows | median (s) | runs (s) | CPU (s) | peak RSS (MB) | PG backend peak (MB) |",
+        "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     order = ["legacy", "fixed", "dbt_build", "floor", "floor_models", "dbt_run_incremental", "generate", "loader"]
     results = sorted(data["results"], key=lambda r: (order.index(r["subject"]) if r["subject"] in order else 99,
                                                       r["engine"], r["rows"]))
     for r in results:
-        label = LABELS.get(r["subject"], f"`{r['subject'].replace('_', ' --target ', 1)}`"
-                           if r["subject"].startswith("redline") else r["subject"])
+        label = LABELS.get(r["subject"], r["subject"])
         rss = max(r["peak_rss_mb"]) if r["peak_rss_mb"] else None
         be = max(r["backend_peak_rss_mb"]) if r["backend_peak_rss_mb"] else None
+        cpu = statistics.median(r["cpu_seconds"]) if r.get("cpu_seconds") else None
         lines.append(f"| {label} | {r['engine']} | {_rows(r['rows'])} | {_fmt(r['median'], '', 2)} | "
-                     f"{', '.join(f'{s:.2f}' for s in r['seconds'])} | {_fmt(rss, '', 0)} | {_fmt(be, '', 0)} |")
+                     f"{', '.join(f'{s:.2f}' for s in r['seconds'])} | {_fmt(cpu, '', 1)} | {_fmt(rss, '', 0)} | "
+                     f"{_fmt(be, '', 0)} |")
     lines += ["", "## Ratios", "", "| ratio | engine | rows | value |", "| --- | --- | ---: | ---: |"]
     for engine in ("duckdb", "postgres"):
         for n in res.sizes("dbt_build", engine):
@@ -268,7 +273,9 @@ def write(data: dict[str, Any], md_path: Path, png_path: Path) -> None:
               "materialized, de-duplicated, id-sorted source; `ANALYZE` on PostgreSQL.",
               "* Both start from `bench_ref.staging`, a copy of the upload rows with the legacy normalization minimum "
               "(ref_id = `platform_content_id` when it is a catalog ref_id; internal_series from the dictionary by "
-              "`platform_series`); that copy is part of their measured time ('prepare').",
+              "`platform_series`, else by a dictionary entry or series contained in the content name, DOMAIN §4.5: "
+              "per record with LIKE in the legacy, once per distinct content name in the port); that copy is part of "
+              "their measured time ('prepare').",
               "* **Raw-SQL floor** (`floor.py`): the compiled SQL of our own models from the `dbt build` manifest, run "
               "in DAG order as `CREATE VIEW`/`CREATE TABLE AS` in one connection, then every data test's query; no "
               "hooks, grants, contract DDL or unit tests.", ""]

@@ -27,6 +27,7 @@ class Measurement:
     stdout: str
     stderr: str
     backend_peak_rss_mb: float | None = None
+    cpu_seconds: float = 0.0  # user + system CPU of the process and its threads (not the PostgreSQL server)
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -99,7 +100,7 @@ def run_measured(cmd: Sequence[str], env: dict[str, str], cwd: Path, timeout: fl
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     m = Measurement(seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr,
-                    sampler.peak_mb if sampler else None)
+                    sampler.peak_mb if sampler else None, usage.ru_utime + usage.ru_stime)
     if check and m.returncode != 0:
         raise MeasureError(f"{' '.join(cmd)} failed ({m.returncode}):\n{stdout[-4000:]}\n{stderr[-3000:]}")
     return m

@@ -208,4 +208,20 @@ class BenchWarehouse:
                 "--target", self.target, "--out-dir", str(self.work / f"synthetic_{self.name}")]
         if append_files is not None:
             args += ["--append-files", str(append_files)]
-        return self.module("viewership.generator", *args)
+        m = self.module("viewership.generator", *args)
+        if self.engine == "postgres":
+            self.analyze()
+        return m
+
+    def analyze(self) -> None:
+        """PostgreSQL: statistics for the freshly loaded source tables, as autovacuum would gather after a load.
+
+        Without them the planner assumes one row per table and picks nested loops (PERFORMANCE.md)."""
+        import psycopg2
+
+        con = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=self.dbname, connect_timeout=5)
+        try:
+            con.autocommit = True
+            con.cursor().execute("analyze")
+        finally:
+            con.close()
