@@ -150,8 +150,9 @@ final as (
         cast(
             case
                 when label = 'Revenue'
-                    then coalesce(partner, '') || ' Revenue '
-                    || coalesce(territory, '')
+                    then
+                        coalesce(partner, '') || ' Revenue '
+                        || coalesce(territory, '')
             end
             as varchar
         ) as register_name,

@@ -147,8 +147,9 @@ final as (
                 when diagnostics.viewership_id is not null
                     then diagnostics.match_failure_reason
                 when first_validation_failures.viewership_id is not null
-                    then 'failed_validation_'
-                    || first_validation_failures.validation_failure
+                    then
+                        'failed_validation_'
+                        || first_validation_failures.validation_failure
                 when labeled_records.viewership_id is null
                     then 'failed_validation_unknown_data_type'
                 else 'duplicate_of_episode_detail'

@@ -2,10 +2,6 @@
 -- normalized file, sum(metric) = sum in fct_episode_details + sum in
 -- fct_viewership_unmatched. Viewership metrics sit on one row per record,
 -- revenue on Revenue rows. Returns the failing (file, metric) pairs.
-{%- set metrics = [
-    ('tot_hov', 'hours'), ('tot_mov', 'minutes'),
-    ('tot_impressions', 'tot_impressions'), ('revenue', 'revenue_amount'),
-] %}
 with
 
 normalized as (
@@ -31,11 +27,12 @@ normalized_sums as (
     select
         platform,
         filename,
-        {%- for source, target in metrics %}
-        sum({{ source }}) as {{ source }}{{ "," if not loop.last }}
-        {%- endfor %}
+        sum(tot_hov) as tot_hov,
+        sum(tot_mov) as tot_mov,
+        sum(tot_impressions) as tot_impressions,
+        sum(revenue) as revenue
     from normalized
-    group by platform, filename
+    group by 1, 2
 
 ),
 
@@ -44,9 +41,10 @@ accounted as (
     select
         platform,
         filename,
-        {%- for source, target in metrics %}
-        {{ target }} as {{ source }}{{ "," if not loop.last }}
-        {%- endfor %}
+        hours as tot_hov,
+        minutes as tot_mov,
+        tot_impressions,
+        revenue_amount as revenue
     from episode_details
 
     union all
@@ -54,9 +52,10 @@ accounted as (
     select
         platform,
         filename,
-        {%- for source, target in metrics %}
-        {{ source }}{{ "," if not loop.last }}
-        {%- endfor %}
+        tot_hov,
+        tot_mov,
+        tot_impressions,
+        revenue
     from unmatched
 
 ),
@@ -66,29 +65,34 @@ accounted_sums as (
     select
         platform,
         filename,
-        {%- for source, target in metrics %}
-        sum({{ source }}) as {{ source }}{{ "," if not loop.last }}
-        {%- endfor %}
+        sum(tot_hov) as tot_hov,
+        sum(tot_mov) as tot_mov,
+        sum(tot_impressions) as tot_impressions,
+        sum(revenue) as revenue
     from accounted
-    group by platform, filename
+    group by 1, 2
 
 ),
 
 compared as (
 
-    {%- for source, target in metrics %}
+    {%- for metric in ['tot_hov', 'tot_mov', 'tot_impressions', 'revenue'] %}
+
     select
         normalized_sums.platform,
         normalized_sums.filename,
-        '{{ source }}' as metric,
-        coalesce(normalized_sums.{{ source }}, 0) as normalized_sum,
-        coalesce(accounted_sums.{{ source }}, 0) as accounted_sum
+        '{{ metric }}' as metric,
+        coalesce(normalized_sums.{{ metric }}, 0) as normalized_sum,
+        coalesce(accounted_sums.{{ metric }}, 0) as accounted_sum
     from normalized_sums
     left join accounted_sums
         on
             normalized_sums.platform = accounted_sums.platform
             and normalized_sums.filename = accounted_sums.filename
-    {% if not loop.last %}union all{% endif %}
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
     {%- endfor %}
 
 )

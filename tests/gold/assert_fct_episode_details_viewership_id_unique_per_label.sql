@@ -14,5 +14,5 @@ select
     label,
     count(*) as row_count
 from episode_details
-group by viewership_id, label
+group by 1, 2
 having count(*) > 1

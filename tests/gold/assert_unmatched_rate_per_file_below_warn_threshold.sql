@@ -34,12 +34,13 @@ file_records as (
         normalized.filename,
         count(*) as matchable_records
     from normalized
-    where not exists (
-        select 1
-        from excluded
-        where excluded.viewership_id = normalized.viewership_id
-    )
-    group by normalized.platform, normalized.filename
+    where
+        not exists (
+            select 1
+            from excluded
+            where excluded.viewership_id = normalized.viewership_id
+        )
+    group by 1, 2
 
 ),
 
@@ -51,7 +52,7 @@ file_unmatched as (
         count(*) as unmatched_records
     from unmatched
     where unmatched_reason not in ('no_identifiers', 'duplicate_upload')
-    group by platform, filename
+    group by 1, 2
 
 ),
 

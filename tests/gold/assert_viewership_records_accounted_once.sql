@@ -29,17 +29,23 @@ rejected as (
 
 accounted as (
 
-    select distinct viewership_id, 'episode_details' as outcome
+    select distinct
+        viewership_id,
+        'episode_details' as outcome
     from episode_details
 
     union all
 
-    select viewership_id, 'unmatched' as outcome
+    select
+        viewership_id,
+        'unmatched' as outcome
     from unmatched
 
     union all
 
-    select distinct viewership_id, 'rejected' as outcome
+    select distinct
+        viewership_id,
+        'rejected' as outcome
     from rejected
 
 ),
@@ -54,7 +60,7 @@ final as (
     from accounted
     left join bronze
         on accounted.viewership_id = bronze.viewership_id
-    group by accounted.viewership_id
+    group by 1
 
 )
 

@@ -35,7 +35,7 @@ bronze_counts as (
         filename,
         count(distinct viewership_id) as bronze_records
     from bronze
-    group by platform, filename
+    group by 1, 2
 
 ),
 
@@ -46,7 +46,7 @@ detail_counts as (
         filename,
         count(distinct viewership_id) as detail_records
     from episode_details
-    group by platform, filename
+    group by 1, 2
 
 ),
 
@@ -57,7 +57,7 @@ unmatched_counts as (
         filename,
         count(distinct viewership_id) as unmatched_records
     from unmatched
-    group by platform, filename
+    group by 1, 2
 
 ),
 
@@ -68,7 +68,7 @@ rejected_counts as (
         filename,
         count(distinct viewership_id) as rejected_records
     from rejected
-    group by platform, filename
+    group by 1, 2
 
 ),
 

@@ -26,7 +26,7 @@ primary_titles as (
         min(trim(title)) as primary_title
     from metadata
     where ref_id is not null and trim(title) <> ''
-    group by upper(ref_id)
+    group by 1
 
 ),
 

@@ -48,7 +48,7 @@ primary_titles as (
         {{ normalized_title_key('min(trim(title))') }} as primary_title_key
     from metadata
     where ref_id is not null and trim(title) <> ''
-    group by upper(ref_id)
+    group by 1
 
 ),
 
@@ -61,7 +61,7 @@ keyed as (
         min(display_title) as asset_title
     from titles
     where title_key is not null
-    group by ref_id_key, title_key
+    group by 1, 2
 
 ),
 

@@ -85,24 +85,22 @@ validated as (
     select
         *,
         case
-            when label = 'Revenue' then
-                case
-                    when deal_parent is null then 'missing_deal_parent'
-                    when revenue is null then 'missing_revenue'
-                    when revenue <= 0 then 'non_positive_revenue'
-                    when year is null then 'missing_year'
-                    when quarter is null then 'missing_quarter'
-                    when year_month_day is null
-                        then 'missing_year_month_day'
-                end
-            else
-                case
-                    when deal_parent is null then 'missing_deal_parent'
-                    when tot_hov is null then 'missing_tot_hov'
-                    when tot_mov is null then 'missing_tot_mov'
-                    when year is null then 'missing_year'
-                    when quarter is null then 'missing_quarter'
-                end
+            when label = 'Revenue'
+                then
+                    case
+                        when deal_parent is null then 'missing_deal_parent'
+                        when revenue is null then 'missing_revenue'
+                        when revenue <= 0 then 'non_positive_revenue'
+                        when year is null then 'missing_year'
+                        when quarter is null then 'missing_quarter'
+                        when year_month_day is null
+                            then 'missing_year_month_day'
+                    end
+            when deal_parent is null then 'missing_deal_parent'
+            when tot_hov is null then 'missing_tot_hov'
+            when tot_mov is null then 'missing_tot_mov'
+            when year is null then 'missing_year'
+            when quarter is null then 'missing_quarter'
         end as validation_failure
     from labeled
 
@@ -128,8 +126,10 @@ final as (
         -- validation
         cast(validation_failure as {{ dbt.type_string() }})
             as validation_failure,
-        sum(case when validation_failure is null then 0 else 1 end)
-            over (partition by viewership_id) = 0 as is_record_valid,
+        coalesce(
+            max(validation_failure) over (partition by viewership_id) is null,
+            true
+        ) as is_record_valid,
 
         -- lineage
         cast('2' as {{ dbt.type_string() }}) as phase

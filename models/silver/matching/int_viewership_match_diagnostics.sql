@@ -76,7 +76,7 @@ ref_lookup as (
     from episodes
     left join series
         on episodes.series_id = series.series_id
-    group by episodes.ref_id_key
+    group by 1
 
 ),
 
@@ -87,7 +87,7 @@ series_lookup as (
         max(case when is_series_active then 1 else 0 end) as has_active_series
     from series
     where series_key is not null
-    group by series_key
+    group by 1
 
 ),
 
@@ -129,7 +129,7 @@ title_lookup as (
         on title_keys.ref_id_key = episodes.ref_id_key
     inner join series
         on episodes.series_id = series.series_id
-    group by title_keys.title_key
+    group by 1
 
 ),
 
@@ -248,16 +248,31 @@ final as (
         cast(
             nullif(rtrim(
                 case when qualifies_full_data then 'FULL_DATA,' else '' end
-                || case when qualifies_ref_id_series
-                    then 'REF_ID_SERIES,' else '' end
-                || case when qualifies_ref_id_only
-                    then 'REF_ID_ONLY,' else '' end
-                || case when qualifies_series_season_episode
-                    then 'SERIES_SEASON_EPISODE,' else '' end
-                || case when qualifies_series_only
-                    then 'SERIES_ONLY,' else '' end
-                || case when qualifies_title_only
-                    then 'TITLE_ONLY,' else '' end,
+                || case
+                    when qualifies_ref_id_series
+                        then 'REF_ID_SERIES,'
+                    else ''
+                end
+                || case
+                    when qualifies_ref_id_only
+                        then 'REF_ID_ONLY,'
+                    else ''
+                end
+                || case
+                    when qualifies_series_season_episode
+                        then 'SERIES_SEASON_EPISODE,'
+                    else ''
+                end
+                || case
+                    when qualifies_series_only
+                        then 'SERIES_ONLY,'
+                    else ''
+                end
+                || case
+                    when qualifies_title_only
+                        then 'TITLE_ONLY,'
+                    else ''
+                end,
                 ','
             ), '')
             as {{ dbt.type_string() }}

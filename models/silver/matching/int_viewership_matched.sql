@@ -106,8 +106,9 @@ ranked as (
             partition by viewership_id, bucket_priority, branch_priority
         ) as level_candidate_count,
         count(*) over (
-            partition by viewership_id, bucket_priority, branch_priority,
-            is_primary_title_match
+            partition by
+                viewership_id, bucket_priority, branch_priority,
+                is_primary_title_match
         ) as tied_candidate_count
     from candidates
 
