@@ -107,7 +107,10 @@ recognised as {{ materialized_cte() }} (
         {{ canonical_date_text('end_time_text') }} as end_time_iso,
 
         -- uploaded period
-        {{ parse_integer_text('year_text') }} as uploaded_year,
+        case
+            when {{ regexp_full_match('year_text', '[0-9]{4}([.]0+)?') }}
+                then cast(substring(year_text, 1, 4) as integer)
+        end as uploaded_year,
         case lower(month_text)
             {%- for full_name, short_name in months %}
             when '{{ full_name }}' then {{ loop.index }}
@@ -303,7 +306,7 @@ final as (
         end as full_date,
         case
             when date_day is not null then {{ week_start('date_day') }}
-            when period_month is not null
+            when period_month is not null and period_year >= 2000
                 then {{ week_start(date_from_parts('period_year', 'period_month', 1)) }}
         end as week,
         case
