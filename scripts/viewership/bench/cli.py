@@ -173,7 +173,7 @@ class Bench:
                  f"only ours {row['only_ours']:,}, only reference {row['only_reference']:,}")
 
     # -- scenarios ---------------------------------------------------------------------------------
-    def legacy_small(self, rows: int, legacy_runs: int, engine: str = "duckdb") -> None:
+    def legacy_small(self, rows: int, legacy_runs: int, ours: bool = True, engine: str = "duckdb") -> None:
         """The quadratic legacy on a small file, with ours, the floor and the fixed port on the same data."""
         progress(f"{engine} {human(rows)} (legacy comparison): generating")
         wh = BenchWarehouse(engine, f"legacy_{human(rows)}", self.root, self.work)
@@ -181,15 +181,17 @@ class Bench:
             gen = wh.generate(rows, self.seed, self.catalog_episodes)
             self.series("generate", engine, rows).add(gen)
             wh.snapshot("gen")
-            for run in range(self.runs):
+            for run in range(legacy_runs):
+                progress(f"{engine} {human(rows)}: legacy run {run + 1}/{legacy_runs} (quadratic: minutes)")
+                wh.restore("gen")
+                self.reference(wh, rows, "legacy", timeout=5400)
+            for run in range(self.runs if ours else 0):
                 progress(f"{engine} {human(rows)}: run {run + 1}/{self.runs}")
                 wh.restore("gen")
                 self.dbt_build(wh, rows)
                 self.reference(wh, rows, "fixed")
-                if run < legacy_runs:
-                    self.reference(wh, rows, "legacy", timeout=5400)
                 if run == self.runs - 1:
-                    self.compare(wh, rows, ("legacy",) if legacy_runs else ("fixed",))
+                    self.compare(wh, rows, ("fixed",))
                 wh.restore("gen")
                 self.floor(wh, rows)
         finally:
@@ -361,6 +363,17 @@ def machine_info() -> dict[str, str]:
         con.close()
     except Exception:
         info["postgresql"] = "not reachable"
+    try:
+        import subprocess
+
+        root = project.project_root()
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                             check=False).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "models", "macros", "tests"], cwd=root,
+                               capture_output=True, text=True, check=False).stdout.strip()
+        info["project commit"] = sha + (" + uncommitted model/macro/test changes" if dirty else "")
+    except OSError:
+        pass
     _, cfg = project.target_config("dev")
     info["duckdb settings (profile dev)"] = ", ".join(f"{k}={v}" for k, v in (cfg.get("settings") or {}).items())
     return info
@@ -395,8 +408,10 @@ class Defaults:
 @click.option("--merge-from", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
               help="results.json of an earlier run: its measurements of parts not measured now are kept "
                    "(the report says so).")
-@click.option("--skip", default="", help="Comma-separated parts to skip: legacy,scales,incremental,postgres,"
-              "loader,redline.")
+@click.option("--skip", default="", help="Comma-separated parts to skip: legacy (the whole small-file "
+              "comparison), legacy-ref (only the legacy reference), small (only ours/fixed/floor on the small file), "
+              "scales, incremental, postgres (the PostgreSQL scale), legacy-pg (the PostgreSQL legacy sample), "
+              "loader, redline.")
 def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
          legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
          out_dir: Path | None, work_dir: Path | None, merge_from: Path | None, skip: str) -> None:
@@ -428,18 +443,19 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
             progress(f"{label} FAILED (noted in the report): {str(exc).splitlines()[0]}")
 
     if legacy_n and "legacy" not in skipped:
-        attempt(f"legacy comparison {human(legacy_n)}", bench.legacy_small, legacy_n, bench.runs if quick else 1)
+        attempt(f"legacy comparison {human(legacy_n)}", bench.legacy_small, legacy_n,
+                0 if "legacy-ref" in skipped else (bench.runs if quick else 1), "small" not in skipped)
     if "scales" not in skipped:
         for i, n in enumerate(scale_list):
             attempt(f"DuckDB {human(n)}", bench.scale, "duckdb", n,
                     i == len(scale_list) - 1 and "incremental" not in skipped)
-    if pg_n and "postgres" not in skipped:
-        if pg_reason:
-            bench.notes.append(f"PostgreSQL skipped: {pg_reason}")
-        else:
+    if pg_reason and (pg_n or legacy_pg_n):
+        bench.notes.append(f"PostgreSQL skipped: {pg_reason}")
+    else:
+        if pg_n and "postgres" not in skipped:
             attempt(f"PostgreSQL {human(pg_n)}", bench.scale, "postgres", pg_n, False)
-            if legacy_pg_n:
-                attempt(f"PostgreSQL legacy {human(legacy_pg_n)}", bench.legacy_postgres, legacy_pg_n)
+        if legacy_pg_n and "legacy-pg" not in skipped:
+            attempt(f"PostgreSQL legacy {human(legacy_pg_n)}", bench.legacy_postgres, legacy_pg_n)
     if "loader" not in skipped:
         attempt("loader", bench.loader, d.loader_rows)
     if "redline" not in skipped:
