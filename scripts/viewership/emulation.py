@@ -165,27 +165,41 @@ def server(port: int | None = None, log_file: Path | None = None) -> Iterator[di
     """Run a fakesnow server (one in-memory database) in a daemon thread; yield the profile env vars.
 
     The server lives in this process, so it can never outlive the command that started it. Its log (every
-    statement it could not run, with the traceback) goes to `log_file`, not to the console.
+    statement it could not run, with the traceback) goes to `log_file`, not to the console. (Started here
+    rather than with `fakesnow.server()`, whose own `import fakesnow.server` replaces that function by the
+    module after its first call.)
     """
+    import importlib
     import logging
 
-    import fakesnow
+    import uvicorn
 
+    fs_server = importlib.import_module("fakesnow.server")  # the module, not the package's server() function
     harden_fakesnow()
+    handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
+                                else logging.NullHandler())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    for name in SERVER_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.propagate = False
     chosen = port or free_port()
-    with fakesnow.server(port=chosen, host="127.0.0.1") as kwargs:
-        # uvicorn configures its loggers when the server starts: redirect them afterwards.
-        handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
-                                    else logging.NullHandler())
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        for name in SERVER_LOGGERS:
-            logger = logging.getLogger(name)
-            logger.handlers = [handler]
-            logger.propagate = False
-        try:
-            yield profile_env(int(kwargs["port"]))
-        finally:
-            handler.close()
+    uv = uvicorn.Server(uvicorn.Config(fs_server.app, host="127.0.0.1", port=chosen, log_config=None,
+                                       log_level="info", access_log=False))
+    thread = threading.Thread(target=uv.run, name="fakesnow server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while thread.is_alive() and not uv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not uv.started:
+        uv.should_exit = True
+        raise EmulationError(f"the fakesnow server did not start on 127.0.0.1:{chosen}")
+    try:
+        yield profile_env(chosen)
+    finally:
+        uv.should_exit = True
+        thread.join(10)
+        handler.close()
 
 
 @contextlib.contextmanager
@@ -360,6 +374,8 @@ class BuildReport:
     output_tail: str = ""
     excluded: dict[str, str] = field(default_factory=dict)
     label: str = "build"
+    skipped_grants: list[str] = field(default_factory=list)  # GRANTs rendered but not sent (emulation)
+    target_path: Path | None = None
 
     @property
     def timed_out(self) -> bool:
@@ -476,8 +492,12 @@ def build(target: str, env: Mapping[str, str], target_path: Path, *, timeout: fl
     wall = time.monotonic() - started
     by_log = _parse_json_log(stdout)
     nodes = _parse_run_results(results) if results.is_file() and returncode is not None else list(by_log.values())
-    tail = "\n".join(_json_log_text(stdout).splitlines()[-60:])
-    return BuildReport(target, returncode, wall, nodes, tail, excluded)
+    text = _json_log_text(stdout)
+    tail = "\n".join(text.splitlines()[-60:])
+    grants = [line.split("emulation: skipped", 1)[1].strip() for line in text.splitlines()
+              if "emulation: skipped" in line]
+    return BuildReport(target, returncode, wall, nodes, tail, excluded, skipped_grants=grants,
+                       target_path=target_path)
 
 
 def _json_log_text(stdout: str) -> str:
@@ -577,7 +597,8 @@ def sql_names(sql: str) -> set[str]:
         if statement is None:
             continue
         for table in statement.find_all(exp.Table):
-            names.update(part.upper() for part in (table.catalog, table.name) if part)
+            if table.db:  # dbt qualifies every relation; an unqualified name is a CTE
+                names.update(part.upper() for part in (table.catalog, table.name) if part)
     return names
 
 
