@@ -225,6 +225,22 @@ class Bench:
         finally:
             wh.drop()
 
+    def incremental_only(self, engine: str, rows: int) -> None:
+        """Only the incremental measurement: build the history once, then per run append one ~1% file and run."""
+        progress(f"{engine} {human(rows)} (incremental): generating")
+        wh = BenchWarehouse(engine, f"inc{human(rows)}", self.root, self.work)
+        try:
+            wh.generate(rows, self.seed, self.catalog_episodes)
+            self.dbt_build(wh, rows, subject="dbt_build_before_incremental")
+            wh.snapshot("built")
+            for run in range(self.runs):
+                progress(f"{engine} {human(rows)}: incremental run {run + 1}/{self.runs} (one new 1% file)")
+                wh.restore("built")
+                wh.generate(rows, self.seed, self.catalog_episodes, append_files=1)
+                self.dbt_build(wh, rows, subject="dbt_run_incremental", command="run")
+        finally:
+            wh.drop()
+
     def legacy_postgres(self, rows: int) -> None:
         """PostgreSQL legacy: ~0.8 s per record there, so a sample of `rows` records of a 1k-row dataset, once."""
         generated = max(1000, rows)
@@ -408,13 +424,17 @@ class Defaults:
 @click.option("--merge-from", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
               help="results.json of an earlier run: its measurements of parts not measured now are kept "
                    "(the report says so).")
+@click.option("--incremental-rows", type=int, default=0,
+              help="Also measure ONLY the incremental run at this size (one untimed-for-ratio build of the history "
+                   "first), e.g. when the largest scale's own incremental measurement is skipped.")
 @click.option("--skip", default="", help="Comma-separated parts to skip: legacy (the whole small-file "
               "comparison), legacy-ref (only the legacy reference), small (only ours/fixed/floor on the small file), "
               "scales, incremental, postgres (the PostgreSQL scale), legacy-pg (the PostgreSQL legacy sample), "
               "loader, redline.")
 def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
          legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
-         out_dir: Path | None, work_dir: Path | None, merge_from: Path | None, skip: str) -> None:
+         out_dir: Path | None, work_dir: Path | None, merge_from: Path | None, incremental_rows: int,
+         skip: str) -> None:
     """Benchmark full and incremental builds against the legacy algorithm, a fixed port and the raw-SQL floor."""
     root = project.project_root()
     d = (Defaults("20000", 10000, 500, 0, 1, 20000, root / ".local" / "bench" / "quick", 20000)
@@ -449,6 +469,8 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
         for i, n in enumerate(scale_list):
             attempt(f"DuckDB {human(n)}", bench.scale, "duckdb", n,
                     i == len(scale_list) - 1 and "incremental" not in skipped)
+    if incremental_rows:
+        attempt(f"DuckDB incremental {human(incremental_rows)}", bench.incremental_only, "duckdb", incremental_rows)
     if pg_reason and (pg_n or legacy_pg_n):
         bench.notes.append(f"PostgreSQL skipped: {pg_reason}")
     else:

@@ -11,6 +11,7 @@ from typing import Any
 LABELS = {
     "dbt_build": "ours: `dbt build` (models + tests)",
     "dbt_run_incremental": "ours: incremental `dbt run` (+1 file of ~1%)",
+    "dbt_build_before_incremental": "ours: `dbt build` of the history before the incremental runs (1 run)",
     "floor": "raw-SQL floor (models + test queries)",
     "floor_models": "raw-SQL floor (models only)",
     "fixed": "fixed procedural port",
@@ -43,6 +44,26 @@ class Results:
 
     def sizes(self, subject: str, engine: str) -> list[int]:
         return sorted(rows for (s, e, rows) in self.by_key if s == subject and e == engine)
+
+
+# The part of our DAG that does what the fixed port does: ref_id and internal_series assignment, catalog keys,
+# record keys, the six buckets and the winner.
+MATCHING_SLICE = (
+    "int_viewership_ref_ids_assigned", "int_viewership_internal_series_assigned", "int_catalog_title_keys",
+    "int_catalog_series_keyed", "int_catalog_episodes_keyed", "int_viewership_match_keys", "int_match_full_data",
+    "int_match_ref_id_series", "int_match_ref_id_only", "int_match_series_season_episode", "int_match_series_only",
+    "int_match_title_only", "int_viewership_matched",
+)
+
+
+def slice_seconds(res: Results, subject: str, engine: str, rows: int) -> float | None:
+    """Seconds of the matching slice in the last run (dbt: per-model execution times; floor: raw SQL)."""
+    rec = res.get(subject, engine, rows)
+    if not rec:
+        return None
+    per_model = rec.get("detail", {}).get("model_seconds" if subject == "dbt_build" else "seconds_by_model", {})
+    found = [float(per_model[m]) for m in MATCHING_SLICE if m in per_model]
+    return sum(found) if found else None
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -80,9 +101,13 @@ def targets(res: Results) -> list[tuple[str, str, str]]:
             fixed, ours = res.median("fixed", engine, n), res.median("dbt_build", engine, n)
             r = _ratio(fixed, ours)
             stretch = " (stretch 2× met)" if r and r >= 2 else ""
+            sl_dbt, sl_floor = slice_seconds(res, "dbt_build", engine, n), slice_seconds(res, "floor", engine, n)
             rows.append((f"≥ 1.5× faster than the fixed procedural port at {_rows(n)} ({engine})",
-                         f"fixed {_fmt(fixed, ' s')} / `dbt build` {_fmt(ours, ' s')} = {_fmt(r, '×', 2)}{stretch}; "
-                         f"vs our floor (models): {_fmt(_ratio(fixed, res.median('floor_models', engine, n)), '×', 2)}",
+                         f"fixed {_fmt(fixed, ' s')} / whole `dbt build` {_fmt(ours, ' s')} = {_fmt(r, '×', 2)}"
+                         f"{stretch}; like for like, fixed / our matching slice: under dbt {_fmt(sl_dbt, ' s')} = "
+                         f"{_fmt(_ratio(fixed, sl_dbt), '×', 2)}, as raw SQL {_fmt(sl_floor, ' s')} = "
+                         f"{_fmt(_ratio(fixed, sl_floor), '×', 2)}; fixed / floor of all models "
+                         f"{_fmt(_ratio(fixed, res.median('floor_models', engine, n)), '×', 2)}",
                          _status(r, r is not None and r >= 1.5)))
     duck = res.sizes("dbt_build", "duckdb")
     big = max((n for n in duck if n != ln), default=None)
@@ -101,10 +126,14 @@ def targets(res: Results) -> list[tuple[str, str, str]]:
             rows.append((f"{_rows(big)} time ≤ 12× the {_rows(small)} time",
                          f"{_fmt(b, ' s')} / {_fmt(s, ' s')} = {_fmt(r, '×', 2)}",
                          _status(r, r is not None and r <= 12)))
-        inc = res.median("dbt_run_incremental", "duckdb", big)
-        r = _ratio(inc, b)
-        rows.append((f"Incremental `dbt run` for a new 1% file at {_rows(big)} ≤ 10% of the full run (stretch 5%)",
-                     f"{_fmt(inc, ' s')} / {_fmt(b, ' s')} = {_fmt(None if r is None else r * 100, ' %')}",
+        inc_sizes = res.sizes("dbt_run_incremental", "duckdb")
+        at = big if big in inc_sizes else (max(inc_sizes) if inc_sizes else big)
+        inc = res.median("dbt_run_incremental", "duckdb", at)
+        full = res.median("dbt_build", "duckdb", at) or res.median("dbt_build_before_incremental", "duckdb", at)
+        r = _ratio(inc, full)
+        rows.append((f"Incremental `dbt run` for a new 1% file at {_rows(at)} ≤ 10% of the full run (stretch 5%)",
+                     f"{_fmt(inc, ' s')} / full `dbt build` {_fmt(full, ' s')} = "
+                     f"{_fmt(None if r is None else r * 100, ' %')}",
                      _status(r, r is not None and r <= 0.10)))
         rec = res.get("dbt_build", "duckdb", big)
         rss = max(rec["peak_rss_mb"]) / 1024 if rec and rec["peak_rss_mb"] else None
@@ -258,6 +287,10 @@ def write(data: dict[str, Any], md_path: Path, png_path: Path) -> None:
                      f"{a['same_bucket']:,} |")
     if not data["agreement"]:
         lines.append("| (no comparison: the matching models were not available) | | | | | | | | | | |")
+    lines += ["", "The matching slice = " + ", ".join(f"`{m}`" for m in MATCHING_SLICE) + ": the models that do "
+              "what the fixed port does (its 'prepare' assigns ref_id and internal_series, then keys and buckets). "
+              "Under dbt its seconds are the per-model execution times of the last run, summed (two threads may "
+              "overlap them).", ""]
     lines += ["", *_model_profile(res)]
     lines += ["## How the references work", "",
               "* **Faithful legacy** (`scripts/viewership/bench/sql/legacy/`): DOMAIN §5.1 orchestrator per platform "
