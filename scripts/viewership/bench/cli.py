@@ -421,9 +421,9 @@ class Defaults:
 @click.option("--out-dir", type=click.Path(path_type=Path), default=None,
               help="Where BENCHMARKS.md and benchmarks.png go [docs/; quick: .local/bench/quick/].")
 @click.option("--work-dir", type=click.Path(path_type=Path), default=None, help="Databases [.local/bench/].")
-@click.option("--merge-from", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
-              help="results.json of an earlier run: its measurements of parts not measured now are kept "
-                   "(the report says so).")
+@click.option("--merge-from", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True,
+              help="results.json of an earlier run (repeatable): its measurements of parts not measured now are "
+                   "kept (the report says so).")
 @click.option("--incremental-rows", type=int, default=0,
               help="Also measure ONLY the incremental run at this size (one untimed-for-ratio build of the history "
                    "first), e.g. when the largest scale's own incremental measurement is skipped.")
@@ -433,7 +433,7 @@ class Defaults:
               "loader, redline.")
 def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
          legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
-         out_dir: Path | None, work_dir: Path | None, merge_from: Path | None, incremental_rows: int,
+         out_dir: Path | None, work_dir: Path | None, merge_from: tuple[Path, ...], incremental_rows: int,
          skip: str) -> None:
     """Benchmark full and incremental builds against the legacy algorithm, a fixed port and the raw-SQL floor."""
     root = project.project_root()
@@ -483,8 +483,8 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
     if "redline" not in skipped:
         attempt("redline", bench.redline)
     wall = time.perf_counter() - STARTED
-    if merge_from is not None:
-        wall += _merge(bench, merge_from)
+    for earlier in merge_from:
+        wall += _merge(bench, earlier)
     data = {
         "machine": machine_info(), "wall_seconds": round(wall, 1), "quick": quick, "runs": bench.runs,
         "catalog_episodes": bench.catalog_episodes, "seed": seed, "scales": scale_list, "pg_rows": pg_n,
@@ -520,9 +520,10 @@ def _merge(bench: Bench, path: Path) -> float:
         kept += 1
     measured_now = {(a["engine"], a["rows"]) for a in bench.agreement}
     bench.agreement += [a for a in old.get("agreement", []) if (a["engine"], a["rows"]) not in measured_now]
-    bench.notes.append(f"{kept} measurement series were taken from an earlier run ({path.name}, "
-                       f"{old.get('wall_seconds', 0) / 60:.1f} min, same seed and catalog); the total wall time "
-                       "adds both runs.")
+    commit = (old.get("machine") or {}).get("project commit", "?")
+    bench.notes.append(f"{kept} measurement series come from the run {path.name} ({old.get('wall_seconds', 0) / 60:.1f}"
+                       f" min, project {commit}, seed {old.get('seed')}, catalog {old.get('catalog_episodes'):,}); "
+                       "the total wall time adds up all merged runs.")
     bench.notes += [n for n in old.get("notes", []) if n not in bench.notes]
     return float(old.get("wall_seconds", 0))
 
