@@ -6,7 +6,8 @@
       a leading `$`   `$1,915.36`, `-$5`
       scientific      `1.5e-05`, `2E+3` (read through double precision)
     and rejects anything else (`1,5`, `12 345`, `N/A`, `NaN`, `1174:47:24`)
-    and values that do not fit numeric(38, 6) (more than 32 integer digits).
+    and values that do not fit numeric(38, 6) (more than 31 integer digits,
+    exponents beyond two digits).
     Blank text is NULL. Callers tell "blank" from "not a number" with
     `nullif(trim(x), '') is not null and parse_numeric_text(x) is null`.
 -#}
@@ -18,11 +19,11 @@
             {{ regexp_full_match(t, '[-+]?[$]?([0-9]+([.][0-9]*)?|[.][0-9]+)|[-+]?[$]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?') }}
             then
                 case
-                    when {{ regexp_full_match(stripped, '[-+]?[0-9]{0,32}([.][0-9]*)?') }}
+                    when {{ regexp_full_match(stripped, '[-+]?[0-9]{0,31}([.][0-9]*)?') }}
                         then cast({{ stripped }} as numeric(38, 6))
                 end
         when
-            {{ regexp_full_match(t, '[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][-+]?[0-9]{1,3}') }}
+            {{ regexp_full_match(t, '[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)[eE][-+]?[0-9]{1,2}') }}
             then
                 case
                     when abs(cast({{ t }} as double precision)) < 1e32

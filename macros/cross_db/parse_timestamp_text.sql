@@ -17,7 +17,9 @@
         ~ norm ~ ", 2)) else '' end" -%}
     {%- set hh = "cast(split_part(" ~ time_24 ~ ", ':', 1) as integer)" -%}
     {%- set mi = "cast(split_part(" ~ time_24 ~ ", ':', 2) as integer)" -%}
-    {%- set ss_text = "coalesce(nullif(split_part(" ~ time_24 ~ ", ':', 3), ''), '00')" -%}
+    {#- At most 6 fractional digits reach the cast (SQL Server writes 7). -#}
+    {%- set ss_text = "substring(coalesce(nullif(split_part(" ~ time_24
+        ~ ", ':', 3), ''), '00'), 1, 9)" -%}
     {%- set ss = "cast(split_part(" ~ ss_text ~ ", '.', 1) as integer)" -%}
     {%- set hh24 = "case when " ~ meridiem ~ " = '' then " ~ hh ~ " else mod(" ~ hh
         ~ ", 12) + case when " ~ meridiem ~ " = 'PM' then 12 else 0 end end" -%}
