@@ -11,6 +11,8 @@
     - ref_id_prefix_key: the ref_id text before its first '-', upper-cased,
       compared with the series code by SERIES_ONLY (§5.3).
 -#}
+{{ config(post_hook="{{ analyze_for_planner() }}") }}
+
 with
 
 metadata as (

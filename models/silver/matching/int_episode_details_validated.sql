@@ -48,6 +48,53 @@ completed_matching as (
 
 ),
 
+checked as (
+
+    {#- Rules per label, evaluated once per record (no window needed). -#}
+    select
+        *,
+        coalesce(
+            lower(data_type) in ('viewership', 'viewership_revenue'), false
+        ) as has_viewership_label,
+        coalesce(
+            lower(data_type) = 'revenue'
+            or (
+                lower(data_type) = 'viewership_revenue'
+                and revenue is not null
+                and revenue <> 0
+            ),
+            false
+        ) as has_revenue_label,
+        case
+            when deal_parent is null then 'missing_deal_parent'
+            when tot_hov is null then 'missing_tot_hov'
+            when tot_mov is null then 'missing_tot_mov'
+            when year is null then 'missing_year'
+            when quarter is null then 'missing_quarter'
+        end as viewership_failure,
+        case
+            when deal_parent is null then 'missing_deal_parent'
+            when revenue is null then 'missing_revenue'
+            when revenue <= 0 then 'non_positive_revenue'
+            when year is null then 'missing_year'
+            when quarter is null then 'missing_quarter'
+            when year_month_day is null then 'missing_year_month_day'
+        end as revenue_failure
+    from completed_matching
+
+),
+
+record_checked as (
+
+    select
+        *,
+        (not has_viewership_label or viewership_failure is null)
+        and (not has_revenue_label or revenue_failure is null)
+            as is_record_valid
+    from checked
+
+),
+
 labeled as (
 
     select
@@ -56,9 +103,11 @@ labeled as (
         {%- endfor %}
         'Viewership' as label,
         1 as label_order,
-        true as is_primary_label
-    from completed_matching
-    where lower(data_type) in ('viewership', 'viewership_revenue')
+        true as is_primary_label,
+        viewership_failure as validation_failure,
+        is_record_valid
+    from record_checked
+    where has_viewership_label
 
     union all
 
@@ -68,41 +117,11 @@ labeled as (
         {%- endfor %}
         'Revenue' as label,
         2 as label_order,
-        lower(data_type) = 'revenue' as is_primary_label
-    from completed_matching
-    where
-        lower(data_type) = 'revenue'
-        or (
-            lower(data_type) = 'viewership_revenue'
-            and revenue is not null
-            and revenue <> 0
-        )
-
-),
-
-validated as (
-
-    select
-        *,
-        case
-            when label = 'Revenue'
-                then
-                    case
-                        when deal_parent is null then 'missing_deal_parent'
-                        when revenue is null then 'missing_revenue'
-                        when revenue <= 0 then 'non_positive_revenue'
-                        when year is null then 'missing_year'
-                        when quarter is null then 'missing_quarter'
-                        when year_month_day is null
-                            then 'missing_year_month_day'
-                    end
-            when deal_parent is null then 'missing_deal_parent'
-            when tot_hov is null then 'missing_tot_hov'
-            when tot_mov is null then 'missing_tot_mov'
-            when year is null then 'missing_year'
-            when quarter is null then 'missing_quarter'
-        end as validation_failure
-    from labeled
+        not has_viewership_label as is_primary_label,
+        revenue_failure as validation_failure,
+        is_record_valid
+    from record_checked
+    where has_revenue_label
 
 ),
 
@@ -126,14 +145,11 @@ final as (
         -- validation
         cast(validation_failure as {{ dbt.type_string() }})
             as validation_failure,
-        coalesce(
-            max(validation_failure) over (partition by viewership_id) is null,
-            true
-        ) as is_record_valid,
+        is_record_valid,
 
         -- lineage
         cast('2' as {{ dbt.type_string() }}) as phase
-    from validated
+    from labeled
 
 )
 
