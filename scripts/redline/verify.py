@@ -58,6 +58,14 @@ def _split_relation(node: CompiledNode) -> tuple[str | None, str, str]:
     return node.database, str(node.schema or ""), str(node.alias or node.name)
 
 
+def first_difference(checked: str, deployed: str) -> str:
+    a, b = checked.splitlines(), deployed.splitlines()
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return f"line {i + 1}: checked `{x.strip()[:60]}` vs deployed `{y.strip()[:60]}`"
+    return f"checked has {len(a)} lines, deployed {len(b)}"
+
+
 def read_views(database: Any, nodes: Sequence[CompiledNode]) -> dict[str, str]:
     """View definitions of the given view models (information_schema.views)."""
     out: dict[str, str] = {}
@@ -87,14 +95,14 @@ def read_log(database: Any, log_ref: str) -> dict[str, Deployed]:
     return latest
 
 
-def read_grants(database: Any, nodes: Sequence[CompiledNode], role: str) -> dict[str, bool]:  # by model name
+def read_grants(database: Any, nodes: Sequence[CompiledNode], role: str) -> dict[str, bool]:  # by unique_id
     """PostgreSQL: does the role hold SELECT on each relation?"""
     out: dict[str, bool] = {}
     p = database.param
     for node in nodes:
         _db, schema, name = _split_relation(node)
         rows = database.query(GRANT_SQL.replace("{p}", p), (schema, name, role))
-        out[node.name] = bool(rows and rows[0][0])
+        out[node.unique_id] = bool(rows and rows[0][0])
     return out
 
 
@@ -126,7 +134,8 @@ def deployed_outcome(gov: Governance, compiled: ProjectCompile, deployed: Mappin
             findings.append(Finding(drift, "drift", (compiled.target,), node.name,
                                     f"deployed checksum {dep.checksum[:12]} (git {dep.git_sha}, invocation "
                                     f"{dep.invocation_id[:8]}, {dep.deployed_at}) differs from the checked "
-                                    f"compile {md5(node.compiled_code or '')[:12]}",
+                                    f"compile {md5(node.compiled_code or '')[:12]}; first difference: "
+                                    f"{first_difference(node.compiled_code or '', dep.sql)}",
                                     "the checked SQL deployed", VIOLATION, node.original_file_path, 1))
     deployed_compile = replace(compiled, nodes=nodes)
     # only the models that are deployed are checked; protected models that are not deployed are errors
@@ -141,9 +150,10 @@ def deployed_outcome(gov: Governance, compiled: ProjectCompile, deployed: Mappin
                                             "deployment-log row)", "a deployment to verify", ERROR, "", 0))
     if grants is not None:
         rl5 = gov.rule("RL-5")
-        for name, ok in grants.items():
+        for uid, ok in grants.items():
             if not ok:
-                gnode = compiled.by_name(name)
+                gnode = compiled.nodes.get(uid)
+                name = gnode.name if gnode else uid
                 findings.append(Finding(rl5, "deployed_grant", (compiled.target,), name,
                                         f"deployed relation {gnode.relation_name if gnode else name} has no "
                                         "SELECT grant to WEB_APP", "grant select ... to WEB_APP", VIOLATION,
