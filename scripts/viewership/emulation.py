@@ -662,6 +662,16 @@ def offline_compile(target: str, target_path: Path, *, timeout: float = DEFAULT_
     return result
 
 
+def offline_compile_all(targets: Sequence[str], work_dir: Path, *,
+                        timeout: float = DEFAULT_COMPILE_TIMEOUT) -> dict[str, CompileResult]:
+    """Compile several targets offline at the same time (each dbt is a separate process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+        futures = {t: pool.submit(offline_compile, t, work_dir / f"compile_{t}", timeout=timeout) for t in targets}
+        return {t: f.result() for t, f in futures.items()}
+
+
 # -- one target, end to end ------------------------------------------------------------------------
 
 
@@ -803,11 +813,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main_compile(targets: Sequence[str], work: Path, timeout: float) -> int:
-    ok = True
-    for target in targets:
-        result = offline_compile(target, work / f"compile_{target}", timeout=timeout)
+    started = time.monotonic()
+    results = offline_compile_all(targets, work, timeout=timeout)
+    for result in results.values():
         print(result.render())
-        ok = ok and result.ok
+    ok = all(r.ok for r in results.values())
+    print(f"== offline compile {'OK' if ok else 'FAILED'} in {time.monotonic() - started:.1f} s")
     return 0 if ok else 1
 
 

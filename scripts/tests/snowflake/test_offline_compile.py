@@ -11,10 +11,16 @@ import pytest
 from viewership import emulation, project
 
 
-@pytest.fixture(scope="module", params=list(emulation.EMULATED_TARGETS))
-def compiled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> emulation.CompileResult:
-    target = str(request.param)
-    return emulation.offline_compile(target, tmp_path_factory.mktemp(f"compile_{target}"))
+@pytest.fixture(scope="module")
+def all_compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, emulation.CompileResult]:
+    """staging and prod compiled once, side by side."""
+    return emulation.offline_compile_all(emulation.EMULATED_TARGETS, tmp_path_factory.mktemp("compile"))
+
+
+@pytest.fixture(params=list(emulation.EMULATED_TARGETS))
+def compiled(request: pytest.FixtureRequest, all_compiled: dict[str, emulation.CompileResult]
+             ) -> emulation.CompileResult:
+    return all_compiled[str(request.param)]
 
 
 def test_every_model_compiles_without_an_account(compiled: emulation.CompileResult) -> None:
