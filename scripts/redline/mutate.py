@@ -56,6 +56,7 @@ class MutantResult:
     mutant: Mutant
     flagged: bool
     detail: str
+    by_error: bool = False  # flagged only as "could not evaluate" (exit 2), not as a violation
 
     @property
     def ok(self) -> bool:
@@ -789,7 +790,8 @@ def run_mutant(mutant: Mutant, gov: Governance, compiles: Mapping[str, ProjectCo
     outcome = evaluate(gov, mutated, root, env_map, [mutant.rule], focus=focus, overrides=overrides)
     hits = [f for f in outcome.findings if f.status in {VIOLATION, ERROR}]
     detail = hits[0].message if hits else ""
-    return MutantResult(mutant, bool(hits), detail[:200])
+    by_error = bool(hits) and all(f.status == ERROR for f in hits)
+    return MutantResult(mutant, bool(hits), detail[:200], by_error)
 
 
 @dataclass(frozen=True)
@@ -861,6 +863,7 @@ def mutate(targets: tuple[str, ...], manifests: tuple[str, ...], project_dir: Pa
         click.echo(json.dumps({
             "mutants": total, "weakening": len(summary.killers), "equivalent": total - len(summary.killers),
             "killed": summary.killed, "kill_rate": round(summary.kill_rate, 4),
+            "killed_by_error": sum(1 for r in summary.killers if r.flagged and r.by_error),
             "false_positives": [r.mutant.id for r in fps], "survivors": [r.mutant.id for r in survivors],
             "seconds": round(summary.seconds, 1), "ok": ok,
         }, indent=2))
@@ -882,6 +885,9 @@ def mutate(targets: tuple[str, ...], manifests: tuple[str, ...], project_dir: Pa
             click.echo(f"SURVIVOR {r.mutant.id}: {r.mutant.description}")
         for r in fps:
             click.echo(f"FALSE POSITIVE {r.mutant.id}: {r.mutant.description} -> {r.detail}")
+        errors = sum(1 for r in summary.killers if r.flagged and r.by_error)
+        if errors:
+            click.echo(f"({errors} of the kills are 'could not evaluate' (exit 2), not violations)")
         click.echo(f"redline mutate: {total} mutants ({len(summary.killers)} weakening, "
                    f"{total - len(summary.killers)} equivalent), kill rate {summary.kill_rate:.1%} "
                    f"({summary.killed}/{len(summary.killers)}), false positives {len(fps)} ({summary.seconds:.1f} s)")

@@ -86,6 +86,7 @@ def test_deleting_the_union_is_vetoed(tmp_path: Path) -> None:
     (tmp_path / "veto.txt").write_text(proc.stdout)
 
 
+@pytest.mark.slow
 def test_mutation_testing_thresholds(manifests: dict[str, Path]) -> None:
     from redline.manifest import load_manifest
 
