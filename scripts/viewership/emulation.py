@@ -1,13 +1,17 @@
-"""Build the dbt project on a local Snowflake emulation (fakesnow server mode): no Snowflake account.
+"""Snowflake without an account: offline compile, and ``dbt build`` on a local emulation (fakesnow server mode).
 
-``python -m viewership.emulation [--target staging --target prod]`` starts a fakesnow server on a free
-loopback port, points the profile's Snowflake targets at it (``DBT_SNOWFLAKE_*`` environment variables),
-creates the environment map's databases and the source tables (``viewership.db``), loads a small data set,
-runs ``dbt build`` under a hard timeout and reports pass/fail per node. What the emulation can and cannot
-prove is in ``docs/SNOWFLAKE.md``.
+``python -m viewership.emulation compile``  compiles every node for staging and prod with no server and no
+    network, and checks the SQL names exactly that environment's databases from ``vars.environments``.
+``python -m viewership.emulation build``    per target: a fresh fakesnow server on a free loopback port, the
+    profile pointed at it through ``DBT_SNOWFLAKE_*`` environment variables, the environment map's databases,
+    the source tables (``viewership.db``), the reference CSVs and real partner files (the project's loader),
+    then two ``dbt build`` runs (the second after a new file: incremental and snapshot paths); pass/fail per
+    node.
+``python -m viewership.emulation serve``    prepare one target and keep the server up for manual dbt runs.
 
-Every dbt call runs in a subprocess with a timeout: after a failed statement the fakesnow server can answer
-HTTP 500 forever and the Snowflake connector retries without end.
+Every dbt and loader call runs in a subprocess under a hard timeout: after a failed statement the fakesnow
+server can answer HTTP 500 forever and the Snowflake connector retries without end (``harden_fakesnow``
+also turns those into ordinary SQL errors). What the emulation can and cannot prove: ``docs/SNOWFLAKE.md``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from viewership.schema import REFERENCE_TABLES, Table
 
 EMULATED_TARGETS: tuple[str, ...] = ("staging", "prod")
 DEFAULT_BUILD_TIMEOUT = 900
-DEFAULT_SETUP_TIMEOUT = 60
+DEFAULT_SETUP_TIMEOUT = 180
 ACCOUNT = "fakesnow"
 
 # Nodes excluded from the emulated build, with the reason. Only SQL that real Snowflake runs and fakesnow
