@@ -83,10 +83,30 @@ def locate(root: Path, node: CompiledNode | None, problem: Problem) -> tuple[str
         for i, line in enumerate(lines, start=1):
             if needle in line.lower():
                 return node.original_file_path, i
+    changed = first_changed_line(root, node.original_file_path)
+    if changed:
+        return node.original_file_path, changed
     for i, line in enumerate(lines, start=1):
         if line.strip():
             return node.original_file_path, i
     return node.original_file_path, 1
+
+
+def first_changed_line(root: Path, relpath: str) -> int:
+    """Where the working copy of a file first differs from git HEAD (0 when unknown or unchanged): the
+    place a deleted protection used to be."""
+    import re
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "diff", "-U0", "--no-color", "HEAD", "--", relpath],
+                              capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    match = re.search(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", proc.stdout, re.MULTILINE)
+    if proc.returncode != 0 or match is None:
+        return 0
+    return max(1, int(match.group(1)))
 
 
 def _error(rule: Rule, spec: CheckSpec, target: str, model: str, message: str, file: str = "") -> Finding:

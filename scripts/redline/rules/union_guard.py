@@ -144,7 +144,7 @@ def union_fallback_guard(ctx: CheckContext, node: CompiledNode, params: Mapping[
     if not unions:
         yield Problem(node.name, "no UNION reaches the model's output: the fallback branch is gone",
                       "UNION of the strict (title-checked) branch and the NOT EXISTS-guarded fallback branch",
-                      anchor="union|select")
+                      anchor="union")
         return
     best: list[str] | None = None
     for union in unions:
@@ -165,7 +165,7 @@ def union_fallback_guard(ctx: CheckContext, node: CompiledNode, params: Mapping[
         if best is None or len(issues) < len(best):
             best = issues
     for issue in best or []:
-        anchor = "not exists|union|select" if issue.startswith("fallback") else "union|select"
+        anchor = "not exists|union" if issue.startswith("fallback") else "union"
         yield Problem(node.name, issue,
                       "strict branch with title check UNION fallback branch with correlated NOT EXISTS guard",
                       anchor=anchor)
