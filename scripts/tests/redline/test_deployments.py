@@ -39,14 +39,14 @@ def test_deployment_log_and_verify(warehouse: Warehouse, tmp_path: Path) -> None
     manifest = json.loads((warehouse.target_path / "manifest.json").read_text(encoding="utf-8"))
     models = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
     rows = warehouse.query(
-        f"select unique_id, checksum, git_sha, target_name, invocation_id, compiled_sql, deployed_at "  # noqa: S608
+        f"select unique_id, checksum, git_sha, target_name, invocation_id, compiled_sql, deployed_at "
         f"from {_log_ref(warehouse)}")
     assert {r[0] for r in rows} == set(models)
     assert {r[2] for r in rows} == {SHA} and {r[3] for r in rows} == {warehouse.target}
     assert len({r[4] for r in rows}) == 1 and all(r[6] is not None for r in rows)
     run_results = json.loads((warehouse.target_path / "run_results.json").read_text(encoding="utf-8"))
     assert rows[0][4] == run_results["metadata"]["invocation_id"]
-    for uid, checksum, *_rest, compiled_sql, _at in rows:
+    for _uid, checksum, *_rest, compiled_sql, _at in rows:
         assert checksum == hashlib.md5(compiled_sql.encode(), usedforsecurity=False).hexdigest()
     refser = next(r for r in rows if r[0] == "model.viewership.int_match_ref_id_series")
 
@@ -62,7 +62,7 @@ def test_deployment_log_and_verify(warehouse: Warehouse, tmp_path: Path) -> None
     with warehouse.connect() as database, database.transaction():
         p = database.param
         database.execute(
-            f"insert into {_log_ref(warehouse)} (model, unique_id, checksum, compiled_sql, git_sha, "  # noqa: S608
+            f"insert into {_log_ref(warehouse)} (model, unique_id, checksum, compiled_sql, git_sha, "
             f"target_name, invocation_id, status, deployed_at) values ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, "
             "current_timestamp)",
             ("int_match_ref_id_series", refser[0], hashlib.md5(broken.encode(), usedforsecurity=False).hexdigest(),

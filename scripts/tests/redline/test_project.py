@@ -57,8 +57,9 @@ def test_check_passes_on_every_target(manifests: dict[str, Path]) -> None:
 
 
 def test_sarif_of_the_real_project_validates(manifests: dict[str, Path], tmp_path: Path) -> None:
-    import jsonschema
     from importlib import resources
+
+    import jsonschema
 
     out = tmp_path / "redline.sarif"
     proc = redline("check", *manifest_args(manifests, ("dev", "prod")), "--format", "sarif", "--output", str(out))

@@ -20,7 +20,8 @@ from .helpers import evaluate_fixture, fixture_sql, governance, node, project
 def outcome() -> Outcome:
     sql = fixture_sql("snowflake", "int_match_ref_id_series").replace(
         "    UNION\n    select * from fallback_matches\n", "")
-    refser = node("int_match_ref_id_series", sql, "snowflake", path="models/silver/matching/int_match_ref_id_series.sql")
+    refser = node("int_match_ref_id_series", sql, "snowflake",
+                  path="models/silver/matching/int_match_ref_id_series.sql")
     gold = node("fct_episode_details", "select 1 as id", "snowflake", grants={},
                 path="models/gold/fct_episode_details_v2.sql")
     return evaluate_fixture({"prod": project([refser, gold], "snowflake", "prod")}, ["RL-2", "RL-5"])
