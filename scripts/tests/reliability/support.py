@@ -60,8 +60,7 @@ def dbt(wh: Warehouse, *args: str, expect_ok: bool = True,
     return proc
 
 
-# Unit tests touch no data; they are excluded so a first build on an empty warehouse can run (see
-# docs/GUARANTEES.md: the gold dedup-guard unit test needs episode_details to exist already).
+# Unit tests touch no data (they run in the model suites); leaving them out keeps these many builds short.
 BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
 
 
