@@ -424,6 +424,7 @@ class Defaults:
 @click.option("--merge-from", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True,
               help="results.json of an earlier run (repeatable): its measurements of parts not measured now are "
                    "kept (the report says so).")
+@click.option("--note", "extra_notes", multiple=True, help="A note for the report's 'Notes and gaps' (repeatable).")
 @click.option("--incremental-rows", type=int, default=0,
               help="Also measure ONLY the incremental run at this size (one untimed-for-ratio build of the history "
                    "first), e.g. when the largest scale's own incremental measurement is skipped.")
@@ -433,8 +434,8 @@ class Defaults:
               "loader, redline.")
 def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
          legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
-         out_dir: Path | None, work_dir: Path | None, merge_from: tuple[Path, ...], incremental_rows: int,
-         skip: str) -> None:
+         out_dir: Path | None, work_dir: Path | None, merge_from: tuple[Path, ...], extra_notes: tuple[str, ...],
+         incremental_rows: int, skip: str) -> None:
     """Benchmark full and incremental builds against the legacy algorithm, a fixed port and the raw-SQL floor."""
     root = project.project_root()
     d = (Defaults("20000", 10000, 500, 0, 1, 20000, root / ".local" / "bench" / "quick", 20000)
@@ -485,6 +486,7 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
     wall = time.perf_counter() - STARTED
     for earlier in merge_from:
         wall += _merge(bench, earlier)
+    bench.notes += list(extra_notes)
     data = {
         "machine": machine_info(), "wall_seconds": round(wall, 1), "quick": quick, "runs": bench.runs,
         "catalog_episodes": bench.catalog_episodes, "seed": seed, "scales": scale_list, "pg_rows": pg_n,
