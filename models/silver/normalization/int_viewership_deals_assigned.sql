@@ -33,6 +33,7 @@
          deal on wildcards alone.
     Rows without any deal keep deal_parent NULL (warn-level test).
 -#}
+{{ config(post_hook="{{ analyze_relation(this) }}") }}
 
 with
 

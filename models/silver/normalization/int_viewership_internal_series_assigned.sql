@@ -16,6 +16,7 @@
     DISTINCT content name still unresolved with each dictionary text (a few
     dozen): linear in distinct titles, not in records.
 -#}
+{{ config(post_hook="{{ analyze_relation(this) }}") }}
 
 with
 

@@ -7,6 +7,7 @@
     int_viewership_rejected. Columns and types: the contract in
     _normalization__models.yml (CONTRACTS.md).
 -#}
+{{ config(post_hook="{{ analyze_relation(this) }}") }}
 {%- set metrics = [
     'tot_hov', 'tot_mov', 'tot_sessions', 'sessions', 'views',
     'unique_viewers', 'tot_completions', 'tot_impressions',

@@ -13,11 +13,13 @@
     Catalog ref_ids not shaped `<LETTERS>-<DIGITS>` can only match exactly.
 
     Cost: never a substring scan of content ids x catalog. Each DISTINCT
-    content id yields at most 8 tokens (regex occurrences of `[A-Z]+-[0-9]+`)
-    and each token at most 10 candidates (its letter suffixes); candidates
-    join the catalog by EQUALITY (hash join). Linear in distinct content ids,
-    independent of catalog size (1M records x 100k ref_ids is a hash join).
+    content id is a candidate itself (exact) and yields at most 8 tokens
+    (regex occurrences of `[A-Z]+-[0-9]+`), each with at most 10 candidates
+    (its letter suffixes); ONE equality join (hash join) against the
+    catalog's distinct ref_ids decides, ranked exact first. Linear in
+    distinct content ids, independent of catalog size.
 -#}
+{{ config(post_hook="{{ analyze_relation(this) }}") }}
 
 {%- set max_tokens = 8 -%}
 {%- set max_prefix_letters = 10 -%}
@@ -63,17 +65,6 @@ content_ids as (
 
 ),
 
-exact_matches as (
-
-    select
-        content_ids.platform_content_id,
-        catalog_ref_ids.ref_id
-    from content_ids
-    inner join catalog_ref_ids
-        on content_ids.platform_content_id = catalog_ref_ids.ref_id
-
-),
-
 token_numbers as (
 
     {% for n in range(1, max_tokens + 1) -%}
@@ -96,16 +87,6 @@ letter_counts as (
 
 ),
 
-unmatched_content_ids as (
-
-    select content_ids.platform_content_id
-    from content_ids
-    left join exact_matches
-        on content_ids.platform_content_id = exact_matches.platform_content_id
-    where exact_matches.platform_content_id is null
-
-),
-
 tokens as (
 
     select
@@ -114,14 +95,14 @@ tokens as (
         token
     from (
         select
-            unmatched_content_ids.platform_content_id,
+            content_ids.platform_content_id,
             token_numbers.token_number,
             {{ regexp_occurrence(
-                'unmatched_content_ids.platform_content_id',
+                'content_ids.platform_content_id',
                 '[A-Z]+-[0-9]+',
                 'token_numbers.token_number',
             ) }} as token
-        from unmatched_content_ids
+        from content_ids
         cross join token_numbers
     ) as occurrences
     where token is not null and token <> ''
@@ -148,21 +129,43 @@ token_candidates as (
 
 ),
 
-contained_ranked as (
+candidates as (
+
+    {#- The content id itself (exact) and its token candidates, one set, so
+        a single equality join against the catalog decides. -#}
+    select
+        platform_content_id,
+        0 as token_number,
+        platform_content_id as candidate,
+        1 as is_exact
+    from content_ids
+    union all
+    select
+        platform_content_id,
+        token_number,
+        candidate,
+        0 as is_exact
+    from token_candidates
+
+),
+
+ranked as (
 
     select
-        token_candidates.platform_content_id,
+        candidates.platform_content_id,
+        candidates.is_exact,
         catalog_ref_ids.ref_id,
         row_number() over (
-            partition by token_candidates.platform_content_id
+            partition by candidates.platform_content_id
             order by
+                candidates.is_exact desc,
                 length(catalog_ref_ids.ref_id) desc,
-                token_candidates.token_number asc,
+                candidates.token_number asc,
                 catalog_ref_ids.ref_id asc
         ) as candidate_rank
-    from token_candidates
+    from candidates
     inner join catalog_ref_ids
-        on token_candidates.candidate = catalog_ref_ids.ref_id
+        on candidates.candidate = catalog_ref_ids.ref_id
 
 ),
 
@@ -171,14 +174,8 @@ content_id_matches as (
     select
         platform_content_id,
         ref_id,
-        'exact' as ref_id_source
-    from exact_matches
-    union all
-    select
-        platform_content_id,
-        ref_id,
-        'contained' as ref_id_source
-    from contained_ranked
+        case when is_exact = 1 then 'exact' else 'contained' end as ref_id_source
+    from ranked
     where candidate_rank = 1
 
 ),

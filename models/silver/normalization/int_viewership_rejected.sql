@@ -9,6 +9,7 @@
     invalid_year, missing_year, invalid_month, invalid_quarter,
     missing_period, non_numeric_metric.
 -#}
+{{ config(post_hook="{{ analyze_relation(this) }}") }}
 with
 
 bronze as (
