@@ -12,7 +12,7 @@
     it qualifies for no bucket and is reported unmatched as duplicate_upload,
     so the same source row never reaches episode_details twice.
 -#}
-{{ config(post_hook="{{ analyze_for_planner() }}") }}
+{{ config(post_hook="{{ analyze_relation(this) }}") }}
 
 with
 

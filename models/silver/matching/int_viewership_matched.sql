@@ -15,7 +15,7 @@
     ref_id is the matched catalog ref_id (buckets 4-6 set it, as the legacy
     did); the record's own ref_id is kept as platform_ref_id.
 -#}
-{{ config(post_hook="{{ analyze_for_planner() }}") }}
+{{ config(post_hook="{{ analyze_relation(this) }}") }}
 {%- set record_columns = [
     'filename', 'source_row_number', 'platform', 'domain', 'data_type',
     'platform_partner_name', 'platform_channel_name', 'platform_territory',
