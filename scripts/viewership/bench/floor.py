@@ -104,7 +104,9 @@ def execute(database: db.Database, nodes: list[FloorNode]) -> FloorResult:
         if node.kind == "test":
             continue
         if node.schema_ref not in schemas:
-            database.execute(f"create schema if not exists {node.schema_ref}")
+            # PostgreSQL names a schema without its database (the relation's database is the current one)
+            schema_ref = node.schema_ref.split(".", 1)[-1] if database.dialect == "postgres" else node.schema_ref
+            database.execute(f"create schema if not exists {schema_ref}")
             schemas.add(node.schema_ref)
         t0 = time.perf_counter()
         verb = "view" if node.kind == "view" else "table"
