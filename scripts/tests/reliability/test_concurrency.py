@@ -75,6 +75,10 @@ def test_postgres_parallel_loads_and_parallel_builds_equal_sequential(tmp_path: 
     with support.slots("postgres", tmp_path / "parallel") as s:
         wh = s.active
         support.run_module(wh, "viewership.loader", "--reference", str(REFERENCE_DIR))
+        # The source tables exist before uploads run in parallel (as in every deployed environment): two
+        # loaders creating the upload schema at the same instant race in PostgreSQL's catalog (reported bug:
+        # `create schema if not exists` raises a unique violation in one of them).
+        support.run_module(wh, "viewership.dbcli", "init")
         loads = _parallel([_loader_cmd(wh, path, month) for path, month in FILES], wh)
         assert [p.returncode for p in loads] == [0, 0], [p.stderr[-2000:] for p in loads]
         builds = _parallel([support.dbt_cmd(wh, *support.BUILD_ARGS), support.dbt_cmd(wh, *support.BUILD_ARGS)], wh)

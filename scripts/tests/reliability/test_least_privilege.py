@@ -5,8 +5,8 @@ After a real build (synthetic data) on a fresh database:
   relation and holds no privilege at all on any relation of upload, bronze, silver, catalog, dictionary, audit;
 * acting as WEB_APP (SET ROLE) a select on bronze/silver/upload is refused; a select on gold SHOULD work but
   does not (no USAGE on the gold schema: a bug, pinned as a strict xfail until fixed);
-* after a revoke of SELECT on a gold relation, `redline verify --target ci` reports the missing deployed grant
-  (fct_viewership_unmatched: yes; episode_details: NOT detected - a bug, pinned as a strict xfail).
+* after a revoke of SELECT on a gold relation (fct_viewership_unmatched; episode_details alone, whose v1 view
+  keeps its grant), `redline verify --target ci` reports the missing deployed grant.
 """
 
 from __future__ import annotations
@@ -116,10 +116,10 @@ def test_redline_verify_reports_a_revoked_unmatched_grant(
     assert any("fct_viewership_unmatched" in f for f in grant_findings), grant_findings
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (reported): redline verify keys deployed grants by model NAME, so the "
-                   "v1 view's grant masks a revoked grant on the v2 table (both are fct_episode_details)")
 def test_redline_verify_reports_a_revoked_episode_details_grant(
         built: tuple[Warehouse, dict[str, list[str]], Path]) -> None:
+    """Only the v2 table loses its grant; the v1 view (same model name) keeps it and must not mask it
+    (fixed in redline 38982d1: deployed grants keyed by unique_id)."""
     grant_findings = _verify_after_revoke(built, "episode_details")
     assert any("fct_episode_details" in f for f in grant_findings), grant_findings
 
