@@ -83,6 +83,7 @@ class Bench:
     results: dict[str, Series] = field(default_factory=dict)
     agreement: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: set[str] = field(default_factory=set)
 
     def series(self, subject: str, engine: str, rows: int) -> Series:
         key = f"{subject}|{engine}|{rows}"
@@ -211,11 +212,13 @@ class Bench:
                 self.dbt_build(wh, rows)
                 if incremental and run == self.runs - 1:
                     wh.snapshot("built")
-                self.reference(wh, rows, "fixed")
-                if run == self.runs - 1:
-                    self.compare(wh, rows, ("fixed",))
-                wh.restore("gen")
-                self.floor(wh, rows)
+                if "fixed" not in self.skipped:
+                    self.reference(wh, rows, "fixed")
+                    if run == self.runs - 1:
+                        self.compare(wh, rows, ("fixed",))
+                if "floor" not in self.skipped:
+                    wh.restore("gen")
+                    self.floor(wh, rows)
             if incremental:
                 for run in range(self.runs):
                     progress(f"{engine} {human(rows)}: incremental run {run + 1}/{self.runs} (one new 1% file)")
@@ -431,7 +434,7 @@ class Defaults:
 @click.option("--skip", default="", help="Comma-separated parts to skip: legacy (the whole small-file "
               "comparison), legacy-ref (only the legacy reference), small (only ours/fixed/floor on the small file), "
               "scales, incremental, postgres (the PostgreSQL scale), legacy-pg (the PostgreSQL legacy sample), "
-              "loader, redline.")
+              "loader, redline, fixed (the fixed port at the scales), floor (the floor at the scales).")
 def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
          legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
          out_dir: Path | None, work_dir: Path | None, merge_from: tuple[Path, ...], extra_notes: tuple[str, ...],
@@ -444,7 +447,7 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
     scale_list = [int(s) for s in (scales or d.scales).split(",") if s.strip()]
     skipped = {s.strip() for s in skip.split(",") if s.strip()}
     bench = Bench(root=root, work=(work_dir or root / ".local" / "bench").resolve(),
-                  runs=runs or d.runs, seed=seed, catalog_episodes=catalog_episodes or d.catalog)
+                  runs=runs or d.runs, seed=seed, catalog_episodes=catalog_episodes or d.catalog, skipped=skipped)
     pg_n = d.pg_rows if pg_rows is None else pg_rows
     legacy_n = d.legacy_rows if legacy_rows is None else legacy_rows
     legacy_pg_n = d.legacy_pg_rows if legacy_pg_rows is None else legacy_pg_rows
