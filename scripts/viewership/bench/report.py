@@ -103,7 +103,7 @@ def targets(res: Results) -> list[tuple[str, str, str]]:
                  _status(r, r is not None and r >= 100)))
     for engine in ("duckdb", "postgres"):
         for n in res.sizes("fixed", engine):
-            if n == ln:
+            if n == ln or res.median("dbt_build", engine, n) is None:
                 continue
             fixed, ours = res.median("fixed", engine, n), res.median("dbt_build", engine, n)
             r = _ratio(fixed, ours)
@@ -265,6 +265,11 @@ def write(data: dict[str, Any], md_path: Path, png_path: Path) -> None:
             if inc is not None:
                 lines.append(f"| incremental run / full build | {engine} | {_rows(n)} | "
                              f"{_fmt(_ratio(inc, b), '×', 3)} |")
+        for n in res.sizes("legacy", engine):
+            lg, fx = res.median("legacy", engine, n), res.median("fixed", engine, n)
+            if lg and fx:
+                lines.append(f"| legacy / fixed port (same records) | {engine} | {_rows(n)} | "
+                             f"{_fmt(_ratio(lg, fx), '×', 1)} (per record: legacy {lg / n:.3f} s) |")
         sizes = res.sizes("dbt_build", engine)
         for a, c in itertools.pairwise(sizes):
             growth = _ratio(res.median("dbt_build", engine, c), res.median("dbt_build", engine, a))
