@@ -245,6 +245,12 @@ def write(data: dict[str, Any], md_path: Path, png_path: Path) -> None:
         lines.append(f"| {label} | {r['engine']} | {_rows(r['rows'])} | {_fmt(r['median'], '', 2)} | "
                      f"{', '.join(f'{s:.2f}' for s in r['seconds'])} | {_fmt(cpu, '', 1)} | {_fmt(rss, '', 0)} | "
                      f"{_fmt(be, '', 0)} |")
+    failing = sorted({(r["engine"], _rows(r["rows"]), t) for r in results
+                      for t in (r.get("detail") or {}).get("failed_tests", [])})
+    if failing:
+        lines += ["", "Data tests that failed on the synthetic data (their models were built; the run's exit code was "
+                  "1, which the benchmark accepts when no model failed): "
+                  + "; ".join(f"{e} {n}: `{t}`" for e, n, t in failing) + "."]
     lines += ["", "## Ratios", "", "| ratio | engine | rows | value |", "| --- | --- | ---: | ---: |"]
     for engine in ("duckdb", "postgres"):
         for n in res.sizes("dbt_build", engine):
