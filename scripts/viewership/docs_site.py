@@ -319,6 +319,8 @@ def annotate_red_lines(site_dir: Path, rules: list[dict[str, Any]]) -> list[str]
 # --- description coverage ------------------------------------------------------------------------
 DESCRIBED_NODE_TYPES = frozenset({"model", "seed", "snapshot", "analysis"})
 # Adapter implementations of a dispatched macro (duckdb__x, ...) are documented by their dispatcher x.
+# Columns dbt adds to every snapshot; its docs explain them.
+SNAPSHOT_META_COLUMNS = frozenset({"dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", "dbt_is_deleted"})
 ADAPTER_IMPLEMENTATION = re.compile(r"^(default|duckdb|postgres|snowflake|redshift|bigquery|spark|databricks)__")
 
 
@@ -354,7 +356,7 @@ def description_gaps(manifest: dict[str, Any], catalog: dict[str, Any] | None = 
         for column_name, column in declared.items():
             if _blank(column.get("description")):
                 gaps.append(Gap(kind, name, path, column_name))
-        known = {str(c).lower() for c in declared}
+        known = {str(c).lower() for c in declared} | (SNAPSHOT_META_COLUMNS if kind == "snapshot" else set())
         for column_name in (catalog_nodes.get(unique_id) or {}).get("columns") or {}:
             if str(column_name).lower() not in known:
                 gaps.append(Gap(kind, name, path, str(column_name).lower(), "in the database but not in the YAML"))

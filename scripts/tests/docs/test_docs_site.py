@@ -244,6 +244,9 @@ def test_description_gaps_finds_every_undescribed_resource_and_column() -> None:
             "model.shop.described": {**model("Orders.", {"order_id": "Key."}), "name": "described"},
             "model.shop.bare": {**model("  ", {"order_id": "", "amount": "Dollars."}), "name": "bare"},
             "model.other.foreign": {**model("", {"x": ""}, package="other"), "name": "foreign"},
+            "snapshot.shop.snp": {"resource_type": "snapshot", "name": "snp", "package_name": "shop",
+                                  "original_file_path": "snapshots/s.yml", "description": "History.",
+                                  "columns": {"id": {"description": "Key."}}},
             "test.shop.not_null_bare_order_id": {"resource_type": "test", "package_name": "shop", "description": ""},
         },
         "sources": {
@@ -265,7 +268,8 @@ def test_description_gaps_finds_every_undescribed_resource_and_column() -> None:
         "exposures": {"exposure.shop.app": {"package_name": "shop", "name": "app", "description": "",
                                             "original_file_path": "e.yml"}},
     }
-    catalog = {"nodes": {"model.shop.described": {"columns": {"ORDER_ID": {}, "STATUS": {}}}}}
+    catalog = {"nodes": {"model.shop.described": {"columns": {"ORDER_ID": {}, "STATUS": {}}},
+                         "snapshot.shop.snp": {"columns": {"id": {}, "dbt_valid_from": {}, "dbt_scd_id": {}}}}}
     found = {(gap.resource_type, gap.name, gap.column, gap.detail)
              for gap in docs_site.description_gaps(manifest, catalog)}
     assert found == {
