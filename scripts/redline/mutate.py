@@ -562,6 +562,34 @@ def number_comparison_mutants(node: CompiledNode, value: int, alternatives: Sequ
     yield f"equivalent_{operator}", f">= {value} -> > {value - 1}", _apply(tree, flip, d), True
 
 
+def swapped_comparisons(node: CompiledNode, operator: str,
+                        selector: Callable[[exp.Expr], bool]) -> Iterator[tuple[str, str, str, bool]]:
+    """Equivalent rewrite: `a = b` -> `b = a`, `a >= b` -> `b <= a` for the selected comparisons."""
+    d = node.dialect
+    flip = {exp.EQ: exp.EQ, exp.NEQ: exp.NEQ, exp.GTE: exp.LTE, exp.GT: exp.LT, exp.LTE: exp.GTE, exp.LT: exp.GT}
+
+    def apply(copy: exp.Expr) -> bool:
+        hits = [c for c in copy.find_all(exp.EQ, exp.NEQ, exp.GTE, exp.GT, exp.LTE, exp.LT) if selector(c)]
+        for c in hits:
+            c.replace(flip[type(c)](this=c.expression.copy(), expression=c.this.copy()))
+        return bool(hits)
+    yield operator, "comparison operands swapped", _apply(parse(node.sql, d), apply, d), True
+
+
+def _compares_column_with(column: str, literal_is_string: bool) -> Callable[[exp.Expr], bool]:
+    def selector(c: exp.Expr) -> bool:
+        sides = (c.this, c.expression)
+        has_column = any(col.name.lower() == column for side in sides for col in side.find_all(exp.Column))
+        has_literal = any(isinstance(side, exp.Literal) and side.is_string == literal_is_string for side in sides)
+        return has_column and has_literal
+    return selector
+
+
+def _compares_year(c: exp.Expr) -> bool:
+    return any(isinstance(side, exp.Literal) and not side.is_string and str(side.this) == "2000"
+               for side in (c.this, c.expression))
+
+
 def window_mutants(node: CompiledNode, columns: Sequence[str]) -> Iterator[tuple[str, str, str, bool]]:
     d = node.dialect
     tree = parse(node.sql, d)
@@ -697,6 +725,8 @@ def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: E
                 also=("fct_episode_details",))
             add("RL-7", validated, string_literal_mutants(validated, "revenue", "rev", "drop_revenue_branch"))
             add("RL-7", validated, _missing_week(validated))
+            add("RL-7", validated, swapped_comparisons(validated, "equivalent_swapped_data_type_test",
+                                                       _compares_column_with("data_type", True)))
         for spec in gov.rule("RL-8").checks:
             nodes, _ = compiled.select(spec.selector)
             for node in nodes:
@@ -714,6 +744,7 @@ def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: E
             if "q1" in literals and "q" not in literals:
                 add("RL-6", node, string_literal_mutants(node, "q1", "Q1", "upper_case_quarter"))
             add("RL-6", node, number_comparison_mutants(node, 2000, [1970, 1900], "weaken_year_guard"))
+            add("RL-6", node, swapped_comparisons(node, "equivalent_swapped_year_guard", _compares_year))
         for name in sorted(protected | {"int_match_ref_id_series"}):
             found = compiled.by_name(name)
             if found is not None:
