@@ -498,6 +498,7 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
         "load_average": _load_average(),
     }
     out.mkdir(parents=True, exist_ok=True)
+    bench.work.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=2)
     (bench.work / "results.json").write_text(text, encoding="utf-8")
     stamped = bench.work / f"results-{time.strftime('%Y%m%dT%H%M%S')}.json"
