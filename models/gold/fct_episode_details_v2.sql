@@ -2,13 +2,16 @@
     episode_details (DOMAIN §2.4), version 2 (latest): one row per valid
     matched record and label (Viewership / Revenue), phase '3'.
     Physical name per environment = env_location('episode_details_table')
-    (episode_details locally, EPISODE_DETAILS_TEST_STAGING in staging,
-    EPISODE_DETAILS in prod).
+    (vars.environments in dbt_project.yml: episode_details locally, the
+    legacy final-table names on staging and prod).
 
     Incremental, never rebuilt (full_refresh=false: staging does not hold the
     full history, §8.5). Dedup guard: a row is inserted only when neither its
-    episode_detail_id (viewership_id:label) nor its source row
-    (platform, filename, source_row_number, label) is already in the table,
+    episode_detail_id (viewership_id:label) nor its source record
+    (platform, filename, source_row_number, full_date, year, month, label) is
+    already in the table (a file line is not unique on its own: wide files
+    reshape one line into one record per date, the quarterly split into one
+    per month),
     so a re-run or a re-upload of a file never inserts twice (the legacy had
     no guard, [BUG] §6.3). domain comes from the data ([BUG] §6.3: the
     legacy hard-coded 'Distribution Partners').
@@ -50,6 +53,9 @@ existing as (
         platform,
         filename,
         source_row_number,
+        full_date,
+        year,
+        month,
         label
     from {{ this }}
 
@@ -72,6 +78,9 @@ new_rows as (
                 lower(existing.platform) = lower(valid_rows.platform)
                 and lower(existing.filename) = lower(valid_rows.filename)
                 and existing.source_row_number = valid_rows.source_row_number
+                and existing.full_date is not distinct from valid_rows.full_date
+                and existing.year is not distinct from valid_rows.year
+                and existing.month is not distinct from valid_rows.month
                 and existing.label = valid_rows.label
         )
 

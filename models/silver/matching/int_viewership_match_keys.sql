@@ -7,8 +7,11 @@
     Keys use the same case rules as the catalog tables: ref_id upper-cased,
     internal_series lower-cased, title = normalized_title_key().
 
-    Re-upload guard: a record whose (platform, filename, source_row_number)
-    was already uploaded under a lower viewership_id is a duplicate upload;
+    Re-upload guard: a record whose source record (platform, filename,
+    source_row_number, date_day, year, month) was already uploaded under a
+    lower viewership_id is a duplicate upload (the line number alone is not
+    unique: wide files give one record per line and date, the quarterly split
+    one per line and month);
     it qualifies for no bucket and is reported unmatched as duplicate_upload,
     so the same source row never reaches episode_details twice.
 -#}
@@ -41,6 +44,9 @@ keyed as (
                 lower(platform),
                 lower(filename),
                 source_row_number,
+                date_day,
+                year,
+                month,
                 case when source_row_number is null then viewership_id end
             order by viewership_id
         ) as upload_copy_number
