@@ -4,6 +4,7 @@
     whose metadata (keyed on that ref_id: [BUG] fixed) has the record's
     title. No fallback (legacy has none).
 -#}
+{{ config(meta={'red_lines': ['RL-8']}) }}
 with
 
 match_keys as (

@@ -12,7 +12,7 @@
     asset_title: the matched title (strict) or the ref_id's own primary
     title (fallback).
 -#}
-{{ config(meta={'red_lines': ['RL-2']}) }}
+{{ config(meta={'red_lines': ['RL-2', 'RL-8']}) }}
 
 with
 

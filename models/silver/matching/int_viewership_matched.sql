@@ -15,7 +15,12 @@
     ref_id is the matched catalog ref_id (buckets 4-6 set it, as the legacy
     did); the record's own ref_id is kept as platform_ref_id.
 -#}
-{{ config(post_hook="{{ analyze_relation(this) }}") }}
+{{
+    config(
+        post_hook="{{ analyze_relation(this) }}",
+        meta={'red_lines': ['RL-4', 'RL-8']},
+    )
+}}
 {%- set record_columns = [
     'filename', 'source_row_number', 'platform', 'domain', 'data_type',
     'platform_partner_name', 'platform_channel_name', 'platform_territory',

@@ -16,7 +16,12 @@
     A date that cannot be read, or reads before 2000 (1970 epoch offsets),
     never becomes a value: the row is quarantined.
 -#}
-{{ config(post_hook="{{ analyze_relation(this) }}") }}
+{{
+    config(
+        post_hook="{{ analyze_relation(this) }}",
+        meta={'red_lines': ['RL-6']},
+    )
+}}
 
 {%- set metrics = [
     'tot_hov', 'tot_mov', 'tot_sessions', 'sessions', 'views',
