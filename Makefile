@@ -49,10 +49,12 @@ lint: setup ## ruff, mypy --strict, sqlfluff
 test-fast: setup ## pytest without the PostgreSQL and emulation suites
 	$(BIN)/pytest -m "not postgres and not snowflake_emulation"
 
-test: setup ## everything CI runs: lint, then pytest (DuckDB + PostgreSQL builds, Snowflake compile/emulation, redline)
+test: setup ## everything CI runs: lint, pytest (DuckDB + PostgreSQL, Snowflake compile + emulation), redline check + mutate
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint && \
-	$(BIN)/pytest; status=$$?; \
+	$(BIN)/pytest && \
+	$(BIN)/redline check --target dev --target ci --target staging --target prod && \
+	$(BIN)/redline mutate; status=$$?; \
 	echo "make test: wall time $$(( $$(date +%s) - start )) s"; exit $$status
 
 compile-snowflake: setup ## compile staging and prod offline (no Snowflake account)
