@@ -209,12 +209,14 @@ class Bench:
             for run in range(self.runs):
                 progress(f"{engine} {human(rows)}: run {run + 1}/{self.runs}")
                 wh.restore("gen")
-                self.dbt_build(wh, rows)
-                if incremental and run == self.runs - 1:
+                built = "build" not in self.skipped
+                if built:
+                    self.dbt_build(wh, rows)
+                if incremental and built and run == self.runs - 1:
                     wh.snapshot("built")
                 if "fixed" not in self.skipped:
                     self.reference(wh, rows, "fixed")
-                    if run == self.runs - 1:
+                    if built and run == self.runs - 1:
                         self.compare(wh, rows, ("fixed",))
                 if "floor" not in self.skipped:
                     wh.restore("gen")
@@ -434,7 +436,7 @@ class Defaults:
 @click.option("--skip", default="", help="Comma-separated parts to skip: legacy (the whole small-file "
               "comparison), legacy-ref (only the legacy reference), small (only ours/fixed/floor on the small file), "
               "scales, incremental, postgres (the PostgreSQL scale), legacy-pg (the PostgreSQL legacy sample), "
-              "loader, redline, fixed (the fixed port at the scales), floor (the floor at the scales).")
+              "loader, redline, fixed / floor / build (the fixed port, the floor, dbt build at the scales).")
 def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
          legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
          out_dir: Path | None, work_dir: Path | None, merge_from: tuple[Path, ...], extra_notes: tuple[str, ...],

@@ -37,9 +37,12 @@ dictionary_texts as (
 {%- if with_title_key %}
 {#- fixed port: step 1 once per DISTINCT content name -#}
 content_names as (
-    select distinct platform_content_name as name, lower(platform_content_name) as name_lower
-    from {{ src.upload }}
-    where platform_content_name is not null
+    {#- only the names step 2 leaves unresolved: a platform_series match wins anyway -#}
+    select distinct upload.platform_content_name as name, lower(upload.platform_content_name) as name_lower
+    from {{ src.upload }} as upload
+    left join dictionary
+        on dictionary.entry_key = lower(regexp_replace(upload.platform_series, '[^A-Za-z0-9 ]', '', 'g'))
+    where upload.platform_content_name is not null and dictionary.series is null
 ),
 title_series as (
     select name, series
