@@ -84,7 +84,9 @@ def build(wh: Warehouse, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def kill_at(wh: Warehouse, point: killer.KillPoint, *args: str) -> killer.KillOutcome:
-    cmd = dbt_cmd(wh, *(args or (*BUILD_ARGS, "--threads", "1")), json_log=True)
+    # The killed run is `dbt run` (models only: no test node runs before the kill point);
+    # the recovery is a full `dbt build`.
+    cmd = dbt_cmd(wh, *(args or ("run", "--threads", "1")), json_log=True)
     return killer.run_until(cmd, point, env=fast_env(wh.env), cwd=str(ROOT), timeout=SUBPROCESS_TIMEOUT)
 
 

@@ -1,12 +1,12 @@
-"""Crash recovery: SIGKILL `dbt build` at 20 points (DuckDB) / 6 points (PostgreSQL), rerun, compare gold.
+"""Crash recovery: SIGKILL a dbt run at 20 points (DuckDB) / 6 points (PostgreSQL), rerun, compare gold.
 
 Two starting states, each prepared once and checked out per experiment (identical bytes, identical upload ids):
   FIRST: 3,000 synthetic upload rows (5 files), nothing built yet - the killed build creates every relation;
   NEXT:  FIRST built once, then 2 new files (2,000 rows) appended - the killed build is incremental
          (bronze and episode_details take the delete+insert path, bronze's post-hook marks uploads processed).
 A kill point is an event in dbt's JSON log: a node's start, or a given SQL statement of a node being sent
-(viewership.reliability.killer). The killed command is `dbt build --threads 1`, so "killed at X" means every
-earlier node finished and X is in flight.
+(viewership.reliability.killer). The killed command is `dbt run --threads 1` (models only), so "killed at X"
+means every earlier node finished and X is in flight; every recovery is a full `dbt build`.
 
 Chains (default): the kill points of a chain are taken in DAG order on ONE checkout - run, kill at point 1,
 run again, kill at point 2 (this run first re-executes what the previous crash interrupted), ..., then one
