@@ -465,7 +465,8 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
             fn(*args)
         except MeasureError as exc:
             failures.append(f"{label}: {str(exc).splitlines()[0]}")
-            bench.notes.append(f"{label} did not complete: {str(exc)[:1500]}")
+            text = str(exc)
+            bench.notes.append(f"{label} did not complete: {text.splitlines()[0][:300]} … {text[-700:]}")
             progress(f"{label} FAILED (noted in the report): {str(exc).splitlines()[0]}")
 
     if legacy_n and "legacy" not in skipped:

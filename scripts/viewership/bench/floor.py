@@ -91,6 +91,15 @@ def plan(manifest_path: Path, include_tests: bool = True) -> list[FloorNode]:
     return out
 
 
+def _run(database: db.Database, sql: str) -> Any:
+    """Execute without parameters: psycopg2 would read a `%` in the project's SQL (LIKE) as a placeholder."""
+    if database.dialect == "duckdb":
+        return database.connection.execute(sql)
+    cur = database.connection.cursor()
+    cur.execute(sql)
+    return cur
+
+
 def execute(database: db.Database, nodes: list[FloorNode]) -> FloorResult:
     result = FloorResult()
     if database.dialect == "duckdb":
@@ -106,7 +115,7 @@ def execute(database: db.Database, nodes: list[FloorNode]) -> FloorResult:
         if node.schema_ref not in schemas:
             # PostgreSQL names a schema without its database (the relation's database is the current one)
             schema_ref = node.schema_ref.split(".", 1)[-1] if database.dialect == "postgres" else node.schema_ref
-            database.execute(f"create schema if not exists {schema_ref}")
+            _run(database, f"create schema if not exists {schema_ref}")
             schemas.add(node.schema_ref)
         t0 = time.perf_counter()
         verb = "view" if node.kind == "view" else "table"
@@ -120,7 +129,8 @@ def execute(database: db.Database, nodes: list[FloorNode]) -> FloorResult:
     for node in nodes:
         if node.kind != "test":
             continue
-        failures = database.scalar(f"select count(*) from ({node.sql}) as floor_test")  # noqa: S608
+        row = _run(database, f"select count(*) from ({node.sql}) as floor_test").fetchone()  # noqa: S608
+        failures = row[0] if row else 0
         result.tests += 1
         if failures:
             result.failing_tests.append(node.name)
