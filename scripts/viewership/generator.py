@@ -424,7 +424,7 @@ def generate_upload(database: db.Database, catalog: Catalog, files: list[dict[st
     offset = files[0]["row_start"] if files else 0
     for f in files:
         f["row_start"] -= offset
-    cols = ", ".join(db.quote(c) for c in GENERATED_COLUMNS)
+    cols = ", ".join(database.ident(c) for c in GENERATED_COLUMNS)
     if database.dialect == "duckdb":
         con = database.connection
         n_active, n_inactive = _prepare(con, catalog, files)

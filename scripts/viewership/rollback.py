@@ -59,7 +59,7 @@ def _tables_with_file_rows(database: db.Database) -> list[tuple[str, str]]:
 
 
 def ensure_audit_table(database: db.Database) -> str:
-    ref = f"{database.schema_ref('audit')}.{db.quote(AUDIT_TABLE)}"
+    ref = f"{database.schema_ref('audit')}.{database.ident(AUDIT_TABLE)}"
     database.execute(f"create schema if not exists {database.schema_ref('audit')}")
     database.execute(
         f"create table if not exists {ref} (rolled_back_at timestamp, rolled_back_by varchar(255), "
@@ -78,7 +78,7 @@ def rollback_upload(database: db.Database, platform: str, filename: str, who: st
         # ref: quoted identifiers from information_schema and the environment map; values are bound.
         where = f"platform = {database.param} and filename = {database.param}"
         for location_name, table in tables:
-            ref = f"{database.schema_ref(location_name)}.{db.quote(table)}"
+            ref = f"{database.schema_ref(location_name)}.{database.ident(table)}"
             n = int(database.scalar(f"select count(*) from {ref} where {where}", [platform, filename]) or 0)  # noqa: S608
             if n:
                 database.execute(f"delete from {ref} where {where}", [platform, filename])  # noqa: S608

@@ -55,13 +55,13 @@ def summarize(target: str | None) -> list[str]:
             if columns is None:
                 lines.append(f"{layer.label:<48} not built")
                 continue
-            ref = f"{database.schema_ref(layer.location)}.{db.quote(relation)}"
+            ref = f"{database.schema_ref(layer.location)}.{database.ident(relation)}"
             # ref and cols are quoted identifiers from the environment map and LAYERS, never user input
             total = database.scalar(f"select count(*) from {ref}")  # noqa: S608
             lines.append(f"{layer.label:<48} {int(total):>12,}")
             keys = [c for c in layer.breakdowns if c in columns]
             if keys:
-                cols = ", ".join(db.quote(k) for k in keys)
+                cols = ", ".join(database.ident(k) for k in keys)
                 sql = f"select {cols}, count(*) from {ref} group by {cols} order by {cols}"  # noqa: S608
                 rows = database.query(sql)
                 for row in rows:

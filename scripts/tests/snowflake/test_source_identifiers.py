@@ -1,7 +1,6 @@
 """Source tables on Snowflake must be stored under the names dbt's unquoted references resolve to (upper
 case). The emulation resolves names case-insensitively, so a build cannot show this; its information_schema
-shows the stored names. Strict xfail until viewership.db upper-cases Snowflake identifiers
-(/work/helpers/requests/snowflake.md, item 1)."""
+shows the stored names. viewership.db.Database.ident() upper-cases identifiers on Snowflake."""
 
 from __future__ import annotations
 
@@ -14,8 +13,6 @@ pytestmark = pytest.mark.snowflake_emulation
 TARGET = "staging"
 
 
-@pytest.mark.xfail(strict=True, reason="viewership.db quotes lower-case identifiers on Snowflake "
-                                       "(requests/snowflake.md item 1)")
 def test_source_tables_and_columns_are_stored_upper_case() -> None:
     stored: set[tuple[str, str]] = set()
     with emulation.server() as env, emulation.environ(env):
