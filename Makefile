@@ -15,7 +15,7 @@ ROWS ?= 20000
 SEED ?= 42
 TARGET ?= dev
 
-.PHONY: help setup demo build test test-fast lint docs compile-snowflake bench clean
+.PHONY: help setup demo build test test-fast lint docs docs-lineage compile-snowflake bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,9 +61,12 @@ compile-snowflake: setup ## compile staging and prod offline (no Snowflake accou
 	$(BIN)/python -m viewership.emulation compile --target staging
 	$(BIN)/python -m viewership.emulation compile --target prod
 
-docs: setup ## generate the dbt docs site and serve it on http://127.0.0.1:8080
-	$(BIN)/dbt docs generate --target $(TARGET)
-	$(BIN)/dbt docs serve --target $(TARGET) --host 127.0.0.1 --port 8080 --no-browser
+docs: setup ## generate the dbt docs site (checked to work offline) and serve it on http://127.0.0.1:8080
+	$(BIN)/python -m viewership.docs_site up --target $(TARGET) --host 127.0.0.1 --port 8080
+
+docs-lineage: setup ## regenerate docs/lineage.svg from the manifest
+	$(BIN)/dbt parse --target $(TARGET) --target-path target
+	$(BIN)/python -m viewership.lineage --manifest target/manifest.json --output docs/lineage.svg
 
 bench: setup ## benchmarks (see docs/BENCHMARKS.md); BENCH_QUICK=1 for a CI-sized run
 	$(BIN)/python -m viewership.bench $(if $(BENCH_QUICK),--quick,)
