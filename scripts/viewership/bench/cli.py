@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import platform
+import shutil
 import statistics
 import sys
 import time
@@ -84,6 +85,8 @@ class Bench:
     agreement: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: set[str] = field(default_factory=set)
+    gen_from: Path | None = None  # a generated DuckDB file to reuse (same seed/catalog/rows)
+    manifest_from: Path | None = None  # manifest of a build of that data, for the floor without a build
 
     def series(self, subject: str, engine: str, rows: int) -> Series:
         key = f"{subject}|{engine}|{rows}"
@@ -124,7 +127,7 @@ class Bench:
         return dict(out)
 
     def floor(self, wh: BenchWarehouse, rows: int) -> None:
-        manifest = wh.target_path / "manifest.json"
+        manifest = self.manifest_from or wh.target_path / "manifest.json"
         m = wh.module("viewership.bench.floor", "--manifest", str(manifest), "--target", wh.target)
         out = json.loads(m.stdout.strip().splitlines()[-1])
         self.series("floor_models", wh.engine, rows).add(m, out["seconds_models"])
@@ -202,9 +205,13 @@ class Bench:
         progress(f"{engine} {human(rows)}: generating ({self.catalog_episodes:,}-episode catalog)")
         wh = BenchWarehouse(engine, f"s{human(rows)}", self.root, self.work)
         try:
-            gen = wh.generate(rows, self.seed, self.catalog_episodes)
-            self.series("generate", engine, rows).add(gen)
-            progress(f"  generated in {gen.seconds:.1f} s; database {wh.size_mb():,.0f} MB")
+            if self.gen_from is not None and engine == "duckdb":
+                shutil.copyfile(self.gen_from, wh.path)
+                progress(f"  reusing the generated database {self.gen_from}")
+            else:
+                gen = wh.generate(rows, self.seed, self.catalog_episodes)
+                self.series("generate", engine, rows).add(gen)
+                progress(f"  generated in {gen.seconds:.1f} s; database {wh.size_mb():,.0f} MB")
             wh.snapshot("gen")
             for run in range(self.runs):
                 progress(f"{engine} {human(rows)}: run {run + 1}/{self.runs}")
@@ -429,6 +436,10 @@ class Defaults:
 @click.option("--merge-from", type=click.Path(path_type=Path, exists=True, dir_okay=False), multiple=True,
               help="results.json of an earlier run (repeatable): its measurements of parts not measured now are "
                    "kept (the report says so).")
+@click.option("--gen-from", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="Reuse a generated DuckDB file (one scale) instead of generating it again.")
+@click.option("--manifest-from", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="manifest.json of a build of the same data, for the floor when the build is skipped.")
 @click.option("--note", "extra_notes", multiple=True, help="A note for the report's 'Notes and gaps' (repeatable).")
 @click.option("--incremental-rows", type=int, default=0,
               help="Also measure ONLY the incremental run at this size (one untimed-for-ratio build of the history "
@@ -439,7 +450,8 @@ class Defaults:
               "loader, redline, fixed / floor / build (the fixed port, the floor, dbt build at the scales).")
 def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
          legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
-         out_dir: Path | None, work_dir: Path | None, merge_from: tuple[Path, ...], extra_notes: tuple[str, ...],
+         out_dir: Path | None, work_dir: Path | None, merge_from: tuple[Path, ...], gen_from: Path | None,
+         manifest_from: Path | None, extra_notes: tuple[str, ...],
          incremental_rows: int, skip: str) -> None:
     """Benchmark full and incremental builds against the legacy algorithm, a fixed port and the raw-SQL floor."""
     root = project.project_root()
@@ -449,7 +461,8 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
     scale_list = [int(s) for s in (scales or d.scales).split(",") if s.strip()]
     skipped = {s.strip() for s in skip.split(",") if s.strip()}
     bench = Bench(root=root, work=(work_dir or root / ".local" / "bench").resolve(),
-                  runs=runs or d.runs, seed=seed, catalog_episodes=catalog_episodes or d.catalog, skipped=skipped)
+                  runs=runs or d.runs, seed=seed, catalog_episodes=catalog_episodes or d.catalog, skipped=skipped,
+                  gen_from=gen_from, manifest_from=manifest_from)
     pg_n = d.pg_rows if pg_rows is None else pg_rows
     legacy_n = d.legacy_rows if legacy_rows is None else legacy_rows
     legacy_pg_n = d.legacy_pg_rows if legacy_pg_rows is None else legacy_pg_rows
