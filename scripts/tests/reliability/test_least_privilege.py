@@ -4,7 +4,7 @@ After a real build (synthetic data) on a fresh database:
 * the catalog (has_table_privilege, information_schema.role_table_grants) says WEB_APP may SELECT every gold
   relation and holds no privilege at all on any relation of upload, bronze, silver, catalog, dictionary, audit;
 * acting as WEB_APP (SET ROLE) a select on bronze/silver/upload is refused; a select on gold SHOULD work but
-  does not (no USAGE on the gold schema: a bug, pinned as a strict xfail until fixed);
+  does (USAGE on the gold schema comes from the on-run-end hook grant_gold_schema_usage);
 * after a revoke of SELECT on a gold relation (fct_viewership_unmatched; episode_details alone, whose v1 view
   keeps its grant), `redline verify --target ci` reports the missing deployed grant.
 """
@@ -76,8 +76,6 @@ def test_acting_as_web_app_other_layers_are_refused(built: tuple[Warehouse, dict
             database.connection.rollback()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (reported): gold tables are granted to WEB_APP but the gold SCHEMA is "
-                   "not (no USAGE), so the app cannot read gold on PostgreSQL: 'permission denied for schema gold'")
 def test_acting_as_web_app_gold_is_readable(built: tuple[Warehouse, dict[str, list[str]], Path]) -> None:
     wh, _, _ = built
     with wh.connect() as database:
