@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scripts.tests.harness import ROOT, require_postgres
 
+from scripts.tests.harness import ROOT, require_postgres
 from viewership import db
 from viewership.bench import floor
 from viewership.bench.references import BUCKETS, Reference
