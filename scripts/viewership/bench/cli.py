@@ -511,7 +511,7 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
         "catalog_episodes": bench.catalog_episodes, "seed": seed, "scales": scale_list, "pg_rows": pg_n,
         "legacy_rows": legacy_n, "results": [asdict(s) | {"median": s.median} for s in bench.results.values()],
         "agreement": bench.agreement, "notes": bench.notes, "failures": failures,
-        "load_average": _load_average(),
+        "load_average": _load_average(), "merged": bool(merge_from),
     }
     out.mkdir(parents=True, exist_ok=True)
     bench.work.mkdir(parents=True, exist_ok=True)

@@ -133,8 +133,10 @@ def targets(res: Results) -> list[tuple[str, str, str]]:
         if small in duck:
             s = res.median("dbt_build", "duckdb", small)
             r = _ratio(b, s)
+            cpu_r = _ratio(res.cpu("dbt_build", "duckdb", big), res.cpu("dbt_build", "duckdb", small))
             rows.append((f"{_rows(big)} time ≤ 12× the {_rows(small)} time",
-                         f"{_fmt(b, ' s')} / {_fmt(s, ' s')} = {_fmt(r, '×', 2)}",
+                         f"{_fmt(b, ' s')} / {_fmt(s, ' s')} = {_fmt(r, '×', 2)} (CPU seconds: "
+                         f"{_fmt(cpu_r, '×', 2)})",
                          _status(r, r is not None and r <= 12)))
         inc_sizes = res.sizes("dbt_run_incremental", "duckdb")
         at = big if big in inc_sizes else (max(inc_sizes) if inc_sizes else big)
@@ -158,9 +160,14 @@ def targets(res: Results) -> list[tuple[str, str, str]]:
                      f"{_fmt(fm / (n / 1e6) if fm else None, ' s')}/M)",
                      _status(per_m, per_m is not None and per_m <= 25)))
     wall = data["wall_seconds"] / 60
-    rows.append(("`make bench` completes in under 30 minutes on 2 cores",
-                 f"{wall:.1f} min" + (" (quick mode)" if data.get("quick") else ""),
-                 _status(wall, wall < 30)))
+    if data.get("merged"):
+        rows.append(("`make bench` completes in under 30 minutes on 2 cores",
+                     f"not timed as one invocation: the parts ran concurrently on a shared machine; the merged runs "
+                     f"add up to {wall:.1f} min", "not measured"))
+    else:
+        rows.append(("`make bench` completes in under 30 minutes on 2 cores",
+                     f"{wall:.1f} min" + (" (quick mode)" if data.get("quick") else ""),
+                     _status(wall, wall < 30)))
     return rows
 
 
