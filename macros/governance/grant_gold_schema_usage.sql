@@ -4,11 +4,13 @@
     database) that holds them, without which WEB_APP cannot reach those
     relations. This on-run-end hook grants it, on the gold location only:
     bronze and silver stay unreachable for the app (least privilege).
-    Skipped on DuckDB (no grants), on the fakesnow emulation (no GRANT
-    support), and when the gold schema does not exist yet.
+    Runs only for `dbt run` / `dbt build` (a compile must not need a
+    connection); skipped on DuckDB (no grants), on the fakesnow emulation
+    (no GRANT support), and when the gold schema does not exist yet.
 -#}
 {% macro grant_gold_schema_usage(role='WEB_APP') -%}
-    {%- if not execute or target.type not in ['postgres', 'snowflake']
+    {%- if not execute or flags.WHICH not in ['run', 'build']
+        or target.type not in ['postgres', 'snowflake']
         or is_snowflake_emulation() -%}
         {{ return('') }}
     {%- endif -%}
