@@ -10,6 +10,7 @@ On a tiny synthetic dataset (2k upload rows, 1k-episode catalog) per engine:
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,8 +54,6 @@ def run_reference(wh: BenchWarehouse, algorithm: str) -> tuple[dict[str, int], d
 
 
 def relation(wh: BenchWarehouse, model: str) -> str:
-    import json
-
     manifest = json.loads((wh.target_path / "manifest.json").read_text(encoding="utf-8"))
     for node in manifest["nodes"].values():
         if node["resource_type"] == "model" and node["name"] == model:
@@ -94,6 +93,10 @@ def test_references_and_pipeline_match_the_same_records(bench_wh: BenchWarehouse
     # our pipeline: same matched records among the rows silver normalized
     build = wh.dbt("build", check=False)
     assert (wh.target_path / "run_results.json").exists(), build.stdout[-3000:]
+    # no model, snapshot or hook may error (a missing grant role fails only the on-run-end hook)
+    statuses = json.loads((wh.target_path / "run_results.json").read_text(encoding="utf-8"))["results"]
+    errors = [r["unique_id"] for r in statuses if r["status"] in ("error", "runtime error")]
+    assert not errors, (errors, build.stdout[-3000:])
     matched_rel = relation(wh, "int_viewership_matched")
     normalized = ids(wh, f"select viewership_id from {relation(wh, 'int_viewership_normalized')}")
     ours = ids(wh, f"select viewership_id from {matched_rel}")
@@ -146,3 +149,20 @@ def test_report_ratios_against_the_targets() -> None:
     assert rows["10M time ≤ 12× the 1M time"][1] == "**met**"  # 8×
     inc = rows["Incremental `dbt run` for a new 1% file at 10M ≤ 10% of the full run (stretch 5%)"]
     assert inc == ("12.0 s / full `dbt build` 80.0 s = 15.0 %", "**missed**")
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_bench_sizes_are_sizes_the_generator_accepts(quick: bool) -> None:
+    """Every dataset the bench generates is within the generator's --rows range (quick mode once asked for 500)."""
+    import click
+
+    from viewership.bench.cli import defaults
+    from viewership.generator import main as generator
+
+    rows = next(p for p in generator.params if p.name == "rows")
+    assert isinstance(rows.type, click.IntRange)
+    d = defaults(quick, ROOT)
+    sizes = [int(s) for s in d.scales.split(",")] + [d.pg_rows, d.legacy_rows]
+    for n in sizes:
+        assert rows.type.min is not None and rows.type.max is not None
+        assert rows.type.min <= n <= rows.type.max, (n, rows.type)

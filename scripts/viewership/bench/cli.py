@@ -33,6 +33,7 @@ from viewership.bench.runner import MeasureError, Measurement, run_measured
 from viewership.bench.warehouse import BenchWarehouse, postgres_available
 
 STARTED = time.perf_counter()
+BUILD_EXCLUDES = ("--exclude-resource-type", "unit_test")
 
 
 def progress(message: str) -> None:
@@ -96,7 +97,10 @@ class Bench:
 
     # -- building blocks ---------------------------------------------------------------------------
     def dbt_build(self, wh: BenchWarehouse, rows: int, subject: str = "dbt_build", command: str = "build") -> None:
-        m = wh.dbt(command, check=False)
+        # Unit tests check the SQL logic on fixed inputs; they do not depend on the data, so the production
+        # build excludes them (dbt's own advice) and CI runs them (`make test`). `unit_tests` measures them once.
+        extra = BUILD_EXCLUDES if command == "build" else ()
+        m = wh.dbt(command, *extra, check=False)
         run_results = _run_results(wh)
         errors = [r for r in run_results if r["status"] in ("error", "skipped") and r["kind"] == "model"]
         if m.returncode != 0 and (errors or not run_results):
@@ -113,6 +117,20 @@ class Bench:
         progress(f"  {wh.engine} {human(rows)}: dbt {command} {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB"
                  + (f", PG backend peak {m.backend_peak_rss_mb:.0f} MB" if m.backend_peak_rss_mb else "")
                  + (f" ({len(failed_tests)} failing tests)" if failed_tests else ""))
+
+    def unit_tests(self, wh: BenchWarehouse) -> None:
+        """The project's dbt unit tests on their own: a fixed cost per CI run, independent of the data size."""
+        # own target path: a `dbt test` manifest lacks the models' compiled SQL that the floor reads
+        target_path = wh.target_path.with_name(wh.target_path.name + "_unit_tests")
+        cmd = [*wh.dbt_cmd("test", "--resource-type", "unit_test"), "--target-path", str(target_path)]
+        m = wh.run(cmd, check=False)
+        results = _run_results(wh, target_path)
+        if m.returncode != 0 or not results:
+            raise MeasureError(f"dbt unit tests failed on {wh.engine}:\n{m.stdout[-3000:]}")
+        s = self.series("unit_tests", wh.engine, 0)
+        s.add(m)
+        s.detail["unit_tests"] = len(results)
+        progress(f"  {wh.engine}: {len(results)} unit tests in {m.seconds:.1f} s")
 
     def reference(self, wh: BenchWarehouse, rows: int, algorithm: str, timeout: float = 3600,
                   sample_every: int = 1) -> dict[str, Any]:
@@ -196,6 +214,7 @@ class Bench:
                 self.reference(wh, rows, "fixed")
                 if run == self.runs - 1:
                     self.compare(wh, rows, ("fixed",))
+                    self.unit_tests(wh)
                 wh.restore("gen")
                 self.floor(wh, rows)
         finally:
@@ -321,8 +340,8 @@ def _env(root: Path) -> dict[str, str]:
     return _base_env(root)
 
 
-def _run_results(wh: BenchWarehouse) -> list[dict[str, Any]]:
-    path = wh.target_path / "run_results.json"
+def _run_results(wh: BenchWarehouse, target_path: Path | None = None) -> list[dict[str, Any]]:
+    path = (target_path or wh.target_path) / "run_results.json"
     if not path.exists():
         return []
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -419,6 +438,13 @@ class Defaults:
     loader_rows: int
 
 
+def defaults(quick: bool, root: Path) -> Defaults:
+    """Sizes of a full run (the issue's plan) or a CI-sized quick one."""
+    if quick:
+        return Defaults("20000", 10000, 1000, 0, 1, 20000, root / ".local" / "bench" / "quick", 20000)
+    return Defaults("100000,1000000,10000000", 1_000_000, 3000, 50, 3, 100_000, root / "docs", 1_000_000)
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--quick", is_flag=True, help="CI-sized run (small sizes, one run, 20k-episode catalog); "
               "writes under .local/bench/quick/ unless --out-dir is given.")
@@ -455,9 +481,7 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
          incremental_rows: int, skip: str) -> None:
     """Benchmark full and incremental builds against the legacy algorithm, a fixed port and the raw-SQL floor."""
     root = project.project_root()
-    d = (Defaults("20000", 10000, 500, 0, 1, 20000, root / ".local" / "bench" / "quick", 20000)
-         if quick else
-         Defaults("100000,1000000,10000000", 1_000_000, 3000, 50, 3, 100_000, root / "docs", 1_000_000))
+    d = defaults(quick, root)
     scale_list = [int(s) for s in (scales or d.scales).split(",") if s.strip()]
     skipped = {s.strip() for s in skip.split(",") if s.strip()}
     bench = Bench(root=root, work=(work_dir or root / ".local" / "bench").resolve(),

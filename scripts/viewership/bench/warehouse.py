@@ -77,11 +77,12 @@ class BenchWarehouse:
             admin = pg_admin()
             try:
                 admin.cursor().execute(f'create database "{self.dbname}"')
+                # Gold grants SELECT to WEB_APP unquoted, which PostgreSQL folds to web_app (as the tests do).
                 cur = admin.cursor()
-                cur.execute("select 1 from pg_roles where rolname = 'WEB_APP'")
+                cur.execute("select 1 from pg_roles where rolname = 'web_app'")
                 if cur.fetchone() is None:
                     with contextlib.suppress(Exception):  # created concurrently
-                        cur.execute('create role "WEB_APP" nologin')
+                        cur.execute("create role web_app nologin")
             finally:
                 admin.close()
 
