@@ -166,3 +166,25 @@ def test_bench_sizes_are_sizes_the_generator_accepts(quick: bool) -> None:
     for n in sizes:
         assert rows.type.min is not None and rows.type.max is not None
         assert rows.type.min <= n <= rows.type.max, (n, rows.type)
+
+
+def test_report_renders_again_from_a_results_file_with_notes(tmp_path: Path) -> None:
+    """`python -m viewership.bench.report` re-renders BENCHMARKS.md/png/json from results, adding the notes."""
+    from click.testing import CliRunner
+
+    from viewership.bench import report
+
+    data = _results(dbt_build__duckdb__1000000=10.0, fixed__duckdb__1000000=30.0)
+    data.update({"machine": {"python": "3.11"}, "runs": 3, "seed": 42, "catalog_episodes": 100_000,
+                 "load_average": "['2.0', '2.0', '2.0']", "notes": ["first"], "agreement": [], "failures": []})
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "docs"
+    run = CliRunner().invoke(report.main, ["--results", str(results), "--out-dir", str(out),
+                                           "--note", "second", "--note", "first"])
+    assert run.exit_code == 0, run.output
+    text = (out / "BENCHMARKS.md").read_text(encoding="utf-8")
+    assert "* first" in text and "* second" in text and text.count("* first") == 1
+    assert "| ≥ 1.5× faster than the fixed procedural port at 1M (duckdb) |" in text
+    assert (out / "benchmarks.png").stat().st_size > 0
+    assert json.loads((out / "benchmarks.json").read_text(encoding="utf-8"))["notes"] == ["first", "second"]

@@ -8,7 +8,8 @@ Plan (full mode; `--quick` shrinks every size and runs once):
 3. at the largest DuckDB scale: append one new ~1% file to the built history and time `dbt run`;
 4. PostgreSQL at `--pg-rows`: the same as 2, plus the legacy algorithm on a small sample;
 5. the loader's 1M-row load and `redline check` per target, when those commands exist;
-6. docs/BENCHMARKS.md + docs/benchmarks.png (quick mode: under .local/bench/quick/).
+6. docs/BENCHMARKS.md + docs/benchmarks.png + docs/benchmarks.json (the raw results; quick mode: under
+   .local/bench/quick/). `python -m viewership.bench.report --results … --out-dir …` renders them again.
 Every database is isolated (DuckDB files under .local/bench/, PostgreSQL databases created and dropped here).
 """
 
@@ -156,42 +157,22 @@ class Bench:
                  f"{out['seconds_tests']:.1f} s tests")
 
     def compare(self, wh: BenchWarehouse, rows: int, references: tuple[str, ...]) -> None:
-        """Matched sets: ours (int_viewership_matched) vs the references' (bench_ref.staging) on the same rows."""
-        rel = _relations(wh)
-        if "int_viewership_matched" not in rel or "int_viewership_normalized" not in rel:
+        """Matched sets: ours (int_viewership_matched) vs the references' (bench_ref.staging) on the same rows.
+
+        Runs in a child process (`viewership.bench.agreement`): a query in this process would grow it (DuckDB
+        is in-process), and every later child would then report this process's size as its own peak RSS
+        (Linux carries the parent's memory high-water mark into a child's ru_maxrss across fork and exec)."""
+        m = wh.module("viewership.bench.agreement", "--manifest", str(wh.target_path / "manifest.json"),
+                      "--target", wh.target, check=False)
+        if m.returncode != 0:
+            raise MeasureError(f"agreement check failed on {wh.engine} {human(rows)}: {m.stderr[-2000:]}")
+        out = json.loads(m.stdout.strip().splitlines()[-1])
+        if out.get("missing"):
             self.notes.append(f"{wh.engine} {human(rows)}: no int_viewership_matched model yet, no agreement check")
             return
-        sql = f"""
-            with ours as (select viewership_id as id, match_bucket from {rel['int_viewership_matched']}),
-            normalized as (select viewership_id as id,
-                           coalesce(trim(platform_content_name), '') = '' as is_untitled
-                           from {rel['int_viewership_normalized']}),
-            ref as (select s.id, s.match_bucket from bench_ref.staging as s
-                    inner join normalized as n on n.id = s.id where s.content_provider is not null)
-            select
-                (select count(*) from normalized),
-                (select count(*) from ours),
-                (select count(*) from ref),
-                (select count(*) from ours inner join ref on ref.id = ours.id),
-                (select count(*) from ours inner join ref on ref.id = ours.id
-                 where ours.match_bucket = ref.match_bucket),
-                (select count(*) from ours inner join normalized as n on n.id = ours.id
-                 where n.is_untitled and not exists (select 1 from ref where ref.id = ours.id))
-        """  # noqa: S608 (relation names from the manifest)
-        database = _connect(wh)
-        try:
-            normalized, ours, ref, both, same_bucket, untitled_extra = database.query(sql)[0]
-            buckets_ours = dict(database.query(
-                f"select match_bucket, count(*) from {rel['int_viewership_matched']} group by 1"))  # noqa: S608
-        finally:
-            database.close()
-        row = {"engine": wh.engine, "rows": rows, "reference": "+".join(references),
-               "normalized": int(normalized), "ours": int(ours), "reference_matched": int(ref),
-               "both": int(both), "only_ours": int(ours) - int(both), "only_reference": int(ref) - int(both),
-               "same_bucket": int(same_bucket), "only_ours_untitled": int(untitled_extra),
-               "ours_by_bucket": {str(k): int(v) for k, v in buckets_ours.items()}}
+        row = {"engine": wh.engine, "rows": rows, "reference": "+".join(references), **out}
         self.agreement.append(row)
-        progress(f"  {wh.engine} {human(rows)}: matched ours {ours:,} / reference {ref:,}; "
+        progress(f"  {wh.engine} {human(rows)}: matched ours {row['ours']:,} / reference {row['reference_matched']:,}; "
                  f"only ours {row['only_ours']:,}, only reference {row['only_reference']:,}")
 
     # -- scenarios ---------------------------------------------------------------------------------
@@ -355,29 +336,6 @@ def _run_results(wh: BenchWarehouse, target_path: Path | None = None) -> list[di
                     "kind": uid.split(".")[0], "status": r.get("status"),
                     "seconds": round(float(r.get("execution_time") or 0), 3)})
     return out
-
-
-def _relations(wh: BenchWarehouse) -> dict[str, str]:
-    path = wh.target_path / "manifest.json"
-    if not path.exists():
-        return {}
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    return {n["name"]: n["relation_name"] for n in manifest["nodes"].values()
-            if n["resource_type"] == "model" and n.get("relation_name")}
-
-
-def _connect(wh: BenchWarehouse) -> Any:
-    import os
-
-    from viewership import db
-
-    old = os.environ.copy()
-    os.environ.update(wh.env)
-    try:
-        return db.connect(wh.target)
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
 
 
 def machine_info() -> dict[str, str]:
@@ -544,6 +502,7 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
     stamped = bench.work / f"results-{time.strftime('%Y%m%dT%H%M%S')}.json"
     stamped.write_text(text, encoding="utf-8")
     progress(f"results: {stamped} (for --merge-from)")
+    (out / "benchmarks.json").write_text(text + "\n", encoding="utf-8")
     report.write(data, out / "BENCHMARKS.md", out / "benchmarks.png")
     progress(f"done in {wall / 60:.1f} min: {out / 'BENCHMARKS.md'}, {out / 'benchmarks.png'}"
              + (f"; {len(failures)} part(s) failed" if failures else ""))

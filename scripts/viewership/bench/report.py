@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import statistics
 from pathlib import Path
 from typing import Any
+
+import click
 
 LABELS = {
     "dbt_build": "ours: `dbt build` (models + data tests; unit tests excluded)",
@@ -220,8 +223,8 @@ def write(data: dict[str, Any], md_path: Path, png_path: Path) -> None:
         "| | |",
         "| --- | --- |",
         *[f"| {k} | {v} |" for k, v in m.items()],
-        f"| load average at the end | {data.get('load_average')} (the machine is shared: other processes ran "
-        "during the benchmark, so absolute times carry noise) |",
+        f"| load average at the end (1, 5, 15 min) | {data.get('load_average')} (the benchmark's own processes "
+        "included: on 2 cores about 2 means nothing else ran; higher means other work shared the machine) |",
         f"| total wall time | {data['wall_seconds'] / 60:.1f} min |",
         "",
         "## Targets (issue 9)",
@@ -394,3 +397,23 @@ def _plot(res: Results, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--results", "results_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              required=True, help="results.json written by `python -m viewership.bench`.")
+@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Where BENCHMARKS.md, benchmarks.png and benchmarks.json go.")
+@click.option("--note", "notes", multiple=True, help="A note for 'Notes and gaps' (repeatable).")
+def main(results_path: Path, out_dir: Path, notes: tuple[str, ...]) -> None:
+    """Render the report again from a results file (no measurement), e.g. to add notes about the run."""
+    data = json.loads(results_path.read_text(encoding="utf-8"))
+    data["notes"] = list(data.get("notes") or []) + [n for n in notes if n not in (data.get("notes") or [])]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "benchmarks.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write(data, out_dir / "BENCHMARKS.md", out_dir / "benchmarks.png")
+    click.echo(f"wrote {out_dir / 'BENCHMARKS.md'}, {out_dir / 'benchmarks.png'}, {out_dir / 'benchmarks.json'}")
+
+
+if __name__ == "__main__":
+    main()
