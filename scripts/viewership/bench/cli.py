@@ -494,6 +494,9 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
         "legacy_rows": legacy_n, "results": [asdict(s) | {"median": s.median} for s in bench.results.values()],
         "agreement": bench.agreement, "notes": bench.notes, "failures": failures,
         "load_average": _load_average(), "merged": bool(merge_from),
+        # each invocation's wall time; full = nothing skipped (the `make bench` target is judged on those)
+        "invocations": [{"wall_seconds": round(time.perf_counter() - STARTED, 1), "full": not skipped and not quick,
+                         "commit": _commit()}] + [inv for f in merge_from for inv in _invocations(f)],
     }
     out.mkdir(parents=True, exist_ok=True)
     bench.work.mkdir(parents=True, exist_ok=True)
@@ -531,6 +534,22 @@ def _merge(bench: Bench, path: Path) -> float:
                        "the total wall time adds up all merged runs.")
     bench.notes += [n for n in old.get("notes", []) if n not in bench.notes]
     return float(old.get("wall_seconds", 0))
+
+
+def _invocations(path: Path) -> list[dict[str, Any]]:
+    """The invocations recorded in an earlier results file (older files: one, full unless it merged others)."""
+    old = json.loads(path.read_text(encoding="utf-8"))
+    if old.get("invocations"):
+        return list(old["invocations"])
+    return [{"wall_seconds": old.get("wall_seconds", 0), "full": not old.get("merged") and not old.get("quick"),
+             "commit": (old.get("machine") or {}).get("project commit", "?")}]
+
+
+def _commit() -> str:
+    import subprocess
+
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project.project_root(), capture_output=True,
+                          text=True, check=False).stdout.strip() or "?"
 
 
 def _load_average() -> str:
