@@ -178,37 +178,9 @@ primary_candidates as (
 
 ),
 
-primary_ranked as (
-
-    select
-        deal_key,
-        deal_parent,
-        row_number() over (
-            partition by deal_key
-            order by confirmed_specificity desc, specificity asc, deal_parent asc
-        ) as deal_rank,
-        count(*) over (
-            partition by deal_key, confirmed_specificity, specificity
-        ) as tied_deals
-    from primary_candidates
-
-),
-
 primary_winners as (
 
-    select
-        primary_ranked.deal_key,
-        primary_ranked.deal_parent,
-        primary_ranked.tied_deals,
-        deals_normalized.internal_partner,
-        deals_normalized.internal_channel,
-        deals_normalized.internal_channel_id,
-        deals_normalized.internal_territory,
-        deals_normalized.internal_territory_id
-    from primary_ranked
-    inner join deals_normalized
-        on primary_ranked.deal_parent = deals_normalized.deal_parent
-    where primary_ranked.deal_rank = 1
+    {{ best_deal_per_key('primary_candidates', 'deals_normalized') }}
 
 ),
 
@@ -410,38 +382,12 @@ fallback_candidates as (
 
 ),
 
-fallback_ranked as (
-
-    select
-        deal_key,
-        deal_parent,
-        row_number() over (
-            partition by deal_key
-            order by confirmed_specificity desc, specificity asc, deal_parent asc
-        ) as deal_rank,
-        count(*) over (
-            partition by deal_key, confirmed_specificity, specificity
-        ) as tied_deals
-    from fallback_candidates
-    where confirmed_specificity > 0
-
-),
-
 fallback_winners as (
 
-    select
-        fallback_ranked.deal_key,
-        fallback_ranked.deal_parent,
-        fallback_ranked.tied_deals,
-        deals_normalized.internal_partner,
-        deals_normalized.internal_channel,
-        deals_normalized.internal_channel_id,
-        deals_normalized.internal_territory,
-        deals_normalized.internal_territory_id
-    from fallback_ranked
-    inner join deals_normalized
-        on fallback_ranked.deal_parent = deals_normalized.deal_parent
-    where fallback_ranked.deal_rank = 1
+    {{ best_deal_per_key(
+        'fallback_candidates', 'deals_normalized',
+        where='confirmed_specificity > 0'
+    ) }}
 
 ),
 
