@@ -86,6 +86,7 @@ class Bench:
     results: dict[str, Series] = field(default_factory=dict)
     agreement: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    invocations: list[dict[str, Any]] = field(default_factory=list)  # earlier runs merged into this report
     skipped: set[str] = field(default_factory=set)
     gen_from: Path | None = None  # a generated DuckDB file to reuse (same seed/catalog/rows)
     manifest_from: Path | None = None  # manifest of a build of that data, for the floor without a build
@@ -484,19 +485,19 @@ def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int 
         attempt("loader", bench.loader, d.loader_rows)
     if "redline" not in skipped:
         attempt("redline", bench.redline)
-    wall = time.perf_counter() - STARTED
-    for earlier in merge_from:
-        wall += _merge(bench, earlier)
+    own_wall = time.perf_counter() - STARTED
+    wall = own_wall + sum(_merge(bench, earlier) for earlier in merge_from)
     bench.notes += list(extra_notes)
+    machine = machine_info()
     data = {
-        "machine": machine_info(), "wall_seconds": round(wall, 1), "quick": quick, "runs": bench.runs,
+        "machine": machine, "wall_seconds": round(wall, 1), "quick": quick, "runs": bench.runs,
         "catalog_episodes": bench.catalog_episodes, "seed": seed, "scales": scale_list, "pg_rows": pg_n,
         "legacy_rows": legacy_n, "results": [asdict(s) | {"median": s.median} for s in bench.results.values()],
         "agreement": bench.agreement, "notes": bench.notes, "failures": failures,
         "load_average": _load_average(), "merged": bool(merge_from),
         # each invocation's wall time; full = nothing skipped (the `make bench` target is judged on those)
-        "invocations": [{"wall_seconds": round(time.perf_counter() - STARTED, 1), "full": not skipped and not quick,
-                         "commit": _commit()}] + [inv for f in merge_from for inv in _invocations(f)],
+        "invocations": [{"wall_seconds": round(own_wall, 1), "full": not skipped and not quick,
+                         "commit": machine.get("project commit", "?")}, *bench.invocations],
     }
     out.mkdir(parents=True, exist_ok=True)
     bench.work.mkdir(parents=True, exist_ok=True)
@@ -533,23 +534,11 @@ def _merge(bench: Bench, path: Path) -> float:
                        f" min, project {commit}, seed {old.get('seed')}, catalog {old.get('catalog_episodes'):,}); "
                        "the total wall time adds up all merged runs.")
     bench.notes += [n for n in old.get("notes", []) if n not in bench.notes]
+    # older results files record no invocations: one, full unless it was itself merged or quick
+    bench.invocations += old.get("invocations") or [
+        {"wall_seconds": old.get("wall_seconds", 0), "full": not old.get("merged") and not old.get("quick"),
+         "commit": commit}]
     return float(old.get("wall_seconds", 0))
-
-
-def _invocations(path: Path) -> list[dict[str, Any]]:
-    """The invocations recorded in an earlier results file (older files: one, full unless it merged others)."""
-    old = json.loads(path.read_text(encoding="utf-8"))
-    if old.get("invocations"):
-        return list(old["invocations"])
-    return [{"wall_seconds": old.get("wall_seconds", 0), "full": not old.get("merged") and not old.get("quick"),
-             "commit": (old.get("machine") or {}).get("project commit", "?")}]
-
-
-def _commit() -> str:
-    import subprocess
-
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project.project_root(), capture_output=True,
-                          text=True, check=False).stdout.strip() or "?"
 
 
 def _load_average() -> str:
