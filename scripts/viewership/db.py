@@ -52,13 +52,17 @@ class Database:
     database: str | None
 
     # -- naming ------------------------------------------------------------------------------------
-    def ident(self, name: str) -> str:
-        """Quote an identifier so it names what dbt's unquoted references name.
+    def fold(self, name: str) -> str:
+        """A name as an unquoted reference stores it on this engine (as information_schema lists it).
 
-        Snowflake folds unquoted names to upper case, so a quoted lower-case name would be a different
-        object there; DuckDB and PostgreSQL fold to lower case (DuckDB also matches case-insensitively).
+        Snowflake folds unquoted names to upper case; names here are lower case already for DuckDB and
+        PostgreSQL (which fold to lower case; DuckDB also matches case-insensitively).
         """
-        return quote(name.upper() if self.dialect == "snowflake" else name)
+        return name.upper() if self.dialect == "snowflake" else name
+
+    def ident(self, name: str) -> str:
+        """Quote an identifier so it names what dbt's unquoted references name (see ``fold``)."""
+        return quote(self.fold(name))
 
     def schema_ref(self, location: str) -> str:
         loc = project.location(self.target, location)

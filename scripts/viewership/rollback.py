@@ -39,7 +39,7 @@ def _tables_with_file_rows(database: db.Database) -> list[tuple[str, str]]:
     seen: set[tuple[str | None, str, str]] = set()
     for location_name in LAYER_LOCATIONS:
         loc = project.location(database.target, location_name)
-        schema = loc.schema.upper() if database.dialect == "snowflake" else loc.schema
+        schema = database.fold(loc.schema)
         p = database.param
         sql = (  # only the driver's placeholder is formatted in; the schema is bound
             "select t.table_name from information_schema.tables as t "  # noqa: S608

@@ -35,10 +35,8 @@ LAYERS: tuple[Layer, ...] = (
 
 
 def _columns(database: db.Database, location: project.Location, relation: str) -> list[str] | None:
-    params: list[str] = [location.schema, relation]
+    params = [database.fold(location.schema), database.fold(relation)]
     sql = "select column_name from information_schema.columns where table_schema = {p} and table_name = {p}"
-    if database.dialect == "snowflake":
-        params = [location.schema.upper(), relation.upper()]
     rows = database.query(sql.format(p=database.param), params)
     return [str(r[0]).lower() for r in rows] or None
 

@@ -87,7 +87,7 @@ class LayerSnapshot:
 def relations(database: db.Database, location: str) -> list[str]:
     """Tables and views of a logical location, sorted (dbt's transient __dbt_tmp/_backup relations excluded)."""
     loc = project.location(database.target, location)
-    schema = loc.schema.upper() if database.dialect == "snowflake" else loc.schema
+    schema = database.fold(loc.schema)
     rows = database.query(
         f"select table_name from information_schema.tables where table_schema = {database.param} "  # noqa: S608
         "order by table_name",
