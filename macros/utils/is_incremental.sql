@@ -10,5 +10,11 @@
         {{ return(model.config.materialized == 'incremental'
                   and (assumed | string | lower) in ['true', '1', 'yes']) }}
     {%- endif -%}
+    {#- A unit test without an is_incremental override has no relation (this
+        is none): it tests the first-run (full) branch, as dbt's own
+        unit-test default does. -#}
+    {%- if this is none -%}
+        {{ return(false) }}
+    {%- endif -%}
     {{ return(dbt.is_incremental()) }}
 {%- endmacro %}

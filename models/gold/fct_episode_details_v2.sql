@@ -6,7 +6,8 @@
     legacy final-table names on staging and prod).
 
     Incremental, never rebuilt (full_refresh=false: staging does not hold the
-    full history, §8.5). Dedup guard: a row is inserted only when neither its
+    full history, §8.5). A run reads only the validated records bronze
+    stamped after the newest record of its last insert. Dedup guard: a row is inserted only when neither its
     episode_detail_id (viewership_id:label) nor its source record
     (platform, filename, source_row_number, full_date, year, month, label) is
     already in the table (a file line is not unique on its own: wide files
@@ -33,6 +34,21 @@ with
 validated as (
 
     select * from {{ ref('int_episode_details_validated') }}
+    {% if is_incremental() -%}
+    {#- Scope: records bronze stamped after the newest record of the last
+        insert (the last batch = rows with the latest inserted_at). A record
+        of that age or older was already offered to this table; offering one
+        again is harmless (the guards below), missing one is not possible. -#}
+    where bronze_loaded_at > (
+        select coalesce(max(last_batch.bronze_loaded_at), {{ scope_floor() }})
+        from {{ ref('int_episode_details_validated') }} as last_batch
+        where last_batch.episode_detail_id in (
+            select episode_detail_id
+            from {{ this }}
+            where inserted_at = (select max(inserted_at) from {{ this }})
+        )
+    )
+    {%- endif %}
 
 ),
 

@@ -5,7 +5,12 @@
     the ref_id's own primary title (asset_title of REF_ID_SERIES fallback and
     SERIES_SEASON_EPISODE pass 1, which match without a title).
 -#}
-{{ config(post_hook="{{ analyze_relation(this) }}") }}
+{{
+    config(
+        materialized='table',
+        post_hook="{{ analyze_relation(this) }}",
+    )
+}}
 
 with
 

@@ -6,7 +6,12 @@
     case-sensitive). Inactive series are kept (the unmatched diagnostics say
     "inactive_series"); every bucket filters on is_series_active (§5.2).
 -#}
-{{ config(post_hook="{{ analyze_relation(this) }}") }}
+{{
+    config(
+        materialized='table',
+        post_hook="{{ analyze_relation(this) }}",
+    )
+}}
 
 with
 

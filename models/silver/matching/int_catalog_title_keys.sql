@@ -11,7 +11,12 @@
     - ref_id_prefix_key: the ref_id text before its first '-', upper-cased,
       compared with the series code by SERIES_ONLY (§5.3).
 -#}
-{{ config(post_hook="{{ analyze_relation(this) }}") }}
+{{
+    config(
+        materialized='table',
+        post_hook="{{ analyze_relation(this) }}",
+    )
+}}
 
 with
 

@@ -30,6 +30,7 @@
     'tot_completions', 'tot_impressions', 'revenue',
     'ref_id', 'asset_title', 'asset_series', 'content_provider',
     'series_code', 'match_bucket', 'match_branch', 'match_candidate_count',
+    'bronze_loaded_at',
 ] -%}
 
 with
@@ -37,6 +38,7 @@ with
 matched as (
 
     select * from {{ ref('int_viewership_matched') }}
+    {{ records_since_last_run() }}
 
 ),
 

@@ -11,6 +11,7 @@ with
 match_keys as (
 
     select * from {{ ref('int_viewership_match_keys') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -36,6 +37,7 @@ eligible as (
 
     select
         viewership_id,
+        bronze_loaded_at,
         ref_id_key,
         title_key,
         season_key,
@@ -49,6 +51,7 @@ candidates as (
 
     select
         eligible.viewership_id,
+        eligible.bronze_loaded_at,
         episodes.ref_id,
         episodes.series_id,
         title_keys.asset_title,
@@ -86,7 +89,10 @@ final as (
         is_primary_title_match,
 
         -- attributes
-        asset_title
+        asset_title,
+
+        -- lineage
+        bronze_loaded_at
     from candidates
 
 )

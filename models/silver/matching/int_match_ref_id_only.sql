@@ -10,6 +10,7 @@ with
 match_keys as (
 
     select * from {{ ref('int_viewership_match_keys') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -35,6 +36,7 @@ eligible as (
 
     select
         viewership_id,
+        bronze_loaded_at,
         ref_id_key,
         title_key
     from match_keys
@@ -46,6 +48,7 @@ candidates as (
 
     select
         eligible.viewership_id,
+        eligible.bronze_loaded_at,
         episodes.ref_id,
         episodes.series_id,
         title_keys.asset_title,
@@ -80,7 +83,10 @@ final as (
         is_primary_title_match,
 
         -- attributes
-        asset_title
+        asset_title,
+
+        -- lineage
+        bronze_loaded_at
     from candidates
 
 )

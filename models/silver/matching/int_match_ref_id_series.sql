@@ -19,6 +19,7 @@ with
 match_keys as (
 
     select * from {{ ref('int_viewership_match_keys') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -44,6 +45,7 @@ eligible as (
 
     select
         viewership_id,
+        bronze_loaded_at,
         ref_id_key,
         series_key,
         title_key
@@ -57,6 +59,7 @@ candidates as (
     -- strict branch: a metadata title of the ref_id equals the record's title
     select
         eligible.viewership_id,
+        eligible.bronze_loaded_at,
         episodes.ref_id,
         episodes.series_id,
         title_keys.asset_title,
@@ -81,6 +84,7 @@ candidates as (
     -- fallback branch: no title check, only when no title of the ref_id matches
     select
         eligible.viewership_id,
+        eligible.bronze_loaded_at,
         episodes.ref_id,
         episodes.series_id,
         episodes.primary_title as asset_title,
@@ -121,7 +125,10 @@ final as (
         is_primary_title_match,
 
         -- attributes
-        asset_title
+        asset_title,
+
+        -- lineage
+        bronze_loaded_at
     from candidates
 
 )

@@ -10,6 +10,7 @@ with
 match_keys as (
 
     select * from {{ ref('int_viewership_match_keys') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -29,6 +30,7 @@ eligible as (
 
     select
         viewership_id,
+        bronze_loaded_at,
         series_key,
         title_key
     from match_keys
@@ -40,6 +42,7 @@ candidates as (
 
     select
         eligible.viewership_id,
+        eligible.bronze_loaded_at,
         title_keys.ref_id,
         series.series_id,
         title_keys.asset_title,
@@ -72,7 +75,10 @@ final as (
         is_primary_title_match,
 
         -- attributes
-        asset_title
+        asset_title,
+
+        -- lineage
+        bronze_loaded_at
     from candidates
 
 )

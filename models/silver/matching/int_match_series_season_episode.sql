@@ -15,6 +15,7 @@ with
 match_keys as (
 
     select * from {{ ref('int_viewership_match_keys') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -40,6 +41,7 @@ eligible as (
 
     select
         viewership_id,
+        bronze_loaded_at,
         series_key,
         title_key,
         season_key,
@@ -54,6 +56,7 @@ candidates as (
     -- strict branch (pass 1): series + season + episode
     select
         eligible.viewership_id,
+        eligible.bronze_loaded_at,
         episodes.ref_id,
         episodes.series_id,
         episodes.primary_title as asset_title,
@@ -76,6 +79,7 @@ candidates as (
     -- fallback branch (pass 2): title only
     select
         eligible.viewership_id,
+        eligible.bronze_loaded_at,
         episodes.ref_id,
         episodes.series_id,
         title_keys.asset_title,
@@ -110,7 +114,10 @@ final as (
         is_primary_title_match,
 
         -- attributes
-        asset_title
+        asset_title,
+
+        -- lineage
+        bronze_loaded_at
     from candidates
 
 )

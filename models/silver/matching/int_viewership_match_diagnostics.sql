@@ -22,6 +22,7 @@ with
 match_keys as (
 
     select * from {{ ref('int_viewership_match_keys') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -307,7 +308,10 @@ final as (
                 )
             end
             as {{ dbt.type_string() }}
-        ) as match_failure_reason
+        ) as match_failure_reason,
+
+        -- lineage
+        bronze_loaded_at
     from reasons
 
 )

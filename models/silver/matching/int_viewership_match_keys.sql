@@ -14,6 +14,9 @@
     one per line and month);
     it qualifies for no bucket and is reported unmatched as duplicate_upload,
     so the same source row never reaches episode_details twice.
+    The source record is kept as one text key (source_record_key) so that an
+    incremental run counts the copies already held by this model (earlier
+    uploads) and numbers the new records after them.
 -#}
 {{ config(post_hook="{{ analyze_relation(this) }}") }}
 
@@ -22,16 +25,60 @@ with
 normalized as (
 
     select * from {{ ref('int_viewership_normalized') }}
+    {{ records_since_last_run() }}
 
 ),
+
+{%- set separator = "chr(31)" %}
+
+source_records as (
+
+    select
+        *,
+        coalesce(lower(platform), '')
+        || {{ separator }} || coalesce(lower(filename), '')
+        || {{ separator }} || coalesce(
+            cast(source_row_number as {{ dbt.type_string() }}),
+            'record ' || cast(viewership_id as {{ dbt.type_string() }})
+        )
+        || {{ separator }} || coalesce(
+            cast(date_day as {{ dbt.type_string() }}), ''
+        )
+        || {{ separator }} || coalesce(cast(year as {{ dbt.type_string() }}), '')
+        || {{ separator }} || coalesce(
+            cast(month as {{ dbt.type_string() }}), ''
+        ) as source_record_key
+    from normalized
+
+),
+
+{%- if is_incremental() %}
+
+earlier_copies as (
+
+    {#- Copies of the same source records already in this model (records
+        processed by earlier runs and not processed again now). -#}
+    select
+        source_record_key,
+        count(*) as earlier_copy_count
+    from {{ this }} as held
+    where
+        source_record_key in (select source_record_key from source_records)
+        and viewership_id not in (select viewership_id from source_records)
+    group by 1
+
+),
+{%- endif %}
 
 keyed as (
 
     select
-        viewership_id,
-        filename,
-        platform,
-        source_row_number,
+        source_records.viewership_id,
+        source_records.filename,
+        source_records.platform,
+        source_records.source_row_number,
+        source_records.source_record_key,
+        source_records.bronze_loaded_at,
         upper({{ blank_to_null('ref_id') }}) as ref_id_key,
         lower({{ blank_to_null('internal_series') }}) as series_key,
         {{ blank_to_null('platform_content_name') }} is not null
@@ -40,17 +87,19 @@ keyed as (
         {{ numeric_text_key('season_number') }} as season_key,
         {{ numeric_text_key('episode_number') }} as episode_key,
         row_number() over (
-            partition by
-                lower(platform),
-                lower(filename),
-                source_row_number,
-                date_day,
-                year,
-                month,
-                case when source_row_number is null then viewership_id end
-            order by viewership_id
-        ) as upload_copy_number
-    from normalized
+            partition by source_records.source_record_key
+            order by source_records.viewership_id
+        ) as copy_number_in_run,
+        {%- if is_incremental() %}
+        coalesce(earlier_copies.earlier_copy_count, 0) as earlier_copy_count
+        {%- else %}
+        0 as earlier_copy_count
+        {%- endif %}
+    from source_records
+    {%- if is_incremental() %}
+    left join earlier_copies
+        on source_records.source_record_key = earlier_copies.source_record_key
+    {%- endif %}
 
 ),
 
@@ -58,7 +107,7 @@ flagged as (
 
     select
         *,
-        upload_copy_number > 1 as is_duplicate_upload,
+        copy_number_in_run + earlier_copy_count > 1 as is_duplicate_upload,
         ref_id_key is not null as has_ref_id,
         series_key is not null as has_internal_series,
         (season_key is not null and episode_key is not null)
@@ -75,6 +124,8 @@ final as (
         cast(filename as {{ dbt.type_string() }}) as filename,
         cast(platform as {{ dbt.type_string() }}) as platform,
         source_row_number,
+        cast(source_record_key as {{ dbt.type_string() }})
+            as source_record_key,
 
         -- match keys
         cast(ref_id_key as {{ dbt.type_string() }}) as ref_id_key,
@@ -129,7 +180,10 @@ final as (
             and has_content_name
             and not has_ref_id
             and not has_internal_series
-        ) as qualifies_title_only
+        ) as qualifies_title_only,
+
+        -- lineage
+        bronze_loaded_at
     from flagged
 
 )

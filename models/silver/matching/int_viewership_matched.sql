@@ -37,7 +37,7 @@
     'channel_adpool_revenue',
     'city', 'country', 'device_id', 'device_name', 'device_type', 'language',
     'viewership_type', 'episode_number', 'season_number',
-    'internal_series', 'uploaded_at',
+    'internal_series', 'uploaded_at', 'bronze_loaded_at',
 ] -%}
 {%- set buckets = [
     'int_match_full_data', 'int_match_ref_id_series', 'int_match_ref_id_only',
@@ -50,6 +50,7 @@ with
 normalized as (
 
     select * from {{ ref('int_viewership_normalized') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -63,6 +64,7 @@ series as (
 {{ bucket }} as (
 
     select * from {{ ref(bucket) }}
+    {{ records_since_last_run() }}
 
 ),
 

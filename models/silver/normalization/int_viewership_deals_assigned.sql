@@ -40,6 +40,7 @@ with
 parsed as (
 
     select * from {{ ref('int_viewership_parsed') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -59,7 +60,8 @@ accepted as (
 
     select
         viewership_id,
-        deal_key
+        deal_key,
+        bronze_loaded_at
     from parsed
     where reject_reason is null
 
@@ -454,7 +456,8 @@ final as (
         cast(keys_final.channel as varchar) as channel,
         cast(keys_final.channel_id as integer) as channel_id,
         cast(keys_final.territory as varchar) as territory,
-        cast(keys_final.territory_id as integer) as territory_id
+        cast(keys_final.territory_id as integer) as territory_id,
+        accepted.bronze_loaded_at
     from accepted
     inner join keys_final
         on accepted.deal_key = keys_final.deal_key

@@ -23,6 +23,7 @@ with
 parsed as (
 
     select * from {{ ref('int_viewership_parsed') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -37,7 +38,8 @@ accepted as (
     select
         viewership_id,
         platform_series,
-        platform_content_name
+        platform_content_name,
+        bronze_loaded_at
     from parsed
     where reject_reason is null
 
@@ -91,6 +93,7 @@ with_series_match as (
     select
         accepted.viewership_id,
         accepted.platform_content_name,
+        accepted.bronze_loaded_at,
         platform_series_matches.internal_series
     from accepted
     left join platform_series_matches
@@ -171,7 +174,8 @@ final as (
                 when with_series_match.internal_series is not null then 'platform_series'
                 when title_matches.internal_series is not null then 'content_name'
             end as varchar
-        ) as internal_series_source
+        ) as internal_series_source,
+        with_series_match.bronze_loaded_at
     from with_series_match
     left join title_matches
         on

@@ -25,24 +25,28 @@ with
 parsed as (
 
     select * from {{ ref('int_viewership_parsed') }}
+    {{ records_since_last_run() }}
 
 ),
 
 deals as (
 
     select * from {{ ref('int_viewership_deals_assigned') }}
+    {{ records_since_last_run() }}
 
 ),
 
 internal_series as (
 
     select * from {{ ref('int_viewership_internal_series_assigned') }}
+    {{ records_since_last_run() }}
 
 ),
 
 ref_ids as (
 
     select * from {{ ref('int_viewership_ref_ids_assigned') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -113,6 +117,7 @@ final as (
 
         -- lineage
         cast(accepted.uploaded_at as timestamp) as uploaded_at,
+        cast(accepted.bronze_loaded_at as timestamp) as bronze_loaded_at,
         cast('1' as varchar) as phase
     from accepted
     left join deals

@@ -48,6 +48,9 @@ with
 bronze as (
 
     select * from {{ ref('stg_upload__platform_viewership') }}
+    {{ records_since_last_run(
+        input_expression=utc_timestamp('bronze_loaded_at')
+    ) }}
 
 ),
 
@@ -97,7 +100,8 @@ trimmed as (
         {{ normalize_integer_text('season_number') }} as season_number,
 
         -- lineage
-        uploaded_at
+        uploaded_at,
+        {{ utc_timestamp('bronze_loaded_at') }} as bronze_loaded_at
     from bronze
 
 ),
@@ -375,7 +379,8 @@ final as (
         end as reject_value,
 
         -- lineage
-        uploaded_at
+        uploaded_at,
+        bronze_loaded_at
     from checked
 
 )

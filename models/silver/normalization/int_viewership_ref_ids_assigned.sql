@@ -29,6 +29,7 @@ with
 parsed as (
 
     select * from {{ ref('int_viewership_parsed') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -43,7 +44,8 @@ accepted as (
     select
         viewership_id,
         platform_content_id,
-        uploaded_ref_id
+        uploaded_ref_id,
+        bronze_loaded_at
     from parsed
     where reject_reason is null
 
@@ -191,7 +193,8 @@ final as (
                 when accepted.uploaded_ref_id is not null then 'uploaded'
                 else content_id_matches.ref_id_source
             end as varchar
-        ) as ref_id_source
+        ) as ref_id_source,
+        accepted.bronze_loaded_at
     from accepted
     left join content_id_matches
         on

@@ -15,12 +15,16 @@ with
 bronze as (
 
     select * from {{ ref('stg_upload__platform_viewership') }}
+    {{ records_since_last_run(
+        input_expression=utc_timestamp('bronze_loaded_at')
+    ) }}
 
 ),
 
 parsed as (
 
     select * from {{ ref('int_viewership_parsed') }}
+    {{ records_since_last_run() }}
 
 ),
 
@@ -30,7 +34,8 @@ reasons as (
         viewership_id,
         reject_reason,
         reject_column,
-        reject_value
+        reject_value,
+        bronze_loaded_at
     from parsed
     where reject_reason is not null
 
@@ -96,7 +101,8 @@ final as (
         cast(episode_number as varchar) as episode_number,
         cast(season_number as varchar) as season_number,
         cast(ref_id as varchar) as ref_id,
-        cast(uploaded_at as timestamp) as uploaded_at
+        cast(uploaded_at as timestamp) as uploaded_at,
+        cast(reasons.bronze_loaded_at as timestamp) as bronze_loaded_at
     from bronze
     inner join reasons
         on bronze.viewership_id = reasons.viewership_id
