@@ -136,10 +136,14 @@ def test_removing_the_fallback_collapses_the_match(tubi: Warehouse) -> None:
 
 
 def test_dedup_guard_unit_test_runs_once_the_relation_exists(tubi: Warehouse) -> None:
-    """The dbt unit test of fct_episode_details' incremental dedup guard needs the relation (TOOLCHAIN.md)."""
+    """The dbt unit tests of incremental runs (fct_episode_details' dedup guard, the match keys' re-upload count)
+    need the relation (TOOLCHAIN.md): they run here, after a build."""
     proc = tubi.dbt("test", "--select", "fct_episode_details,test_type:unit",
+                    "--select", "int_viewership_match_keys,test_type:unit",
                     "--vars", "{incremental_unit_tests: true}")
     assert "PASS fct_episode_details::episode_details_dedup_guard" in proc.stdout, proc.stdout[-2000:]
+    assert "PASS int_viewership_match_keys::match_keys_incremental_run_counts_copies_held" in proc.stdout, (
+        proc.stdout[-2000:])
 
 
 def test_rerun_and_reupload_never_insert_twice(tubi: Warehouse) -> None:

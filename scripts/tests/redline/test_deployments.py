@@ -74,6 +74,6 @@ def test_deployment_log_and_verify(warehouse: Warehouse, tmp_path: Path) -> None
 
     if warehouse.engine == "postgres":
         with warehouse.connect() as database, database.transaction():
-            database.execute('revoke select on "gold"."episode_details" from web_app, "WEB_APP"')
+            database.execute('revoke select on "gold"."episode_details" from web_app')
         proc = _verify(warehouse, tmp_path)
         assert "has no SELECT grant to WEB_APP" in proc.stdout, proc.stdout

@@ -1,9 +1,10 @@
-"""Crash recovery: SIGKILL a dbt run at 20 points (DuckDB) / 6 points (PostgreSQL), rerun, compare gold.
+"""Crash recovery: SIGKILL a dbt run at 22 points (DuckDB) / 7 points (PostgreSQL), rerun, compare gold.
 
 Two starting states, each prepared once and checked out per experiment (identical bytes, identical upload ids):
   FIRST: 3,000 synthetic upload rows (5 files), nothing built yet - the killed build creates every relation;
   NEXT:  FIRST built once, then 2 new files (2,000 rows) appended - the killed build is incremental
-         (bronze and episode_details take the delete+insert path, bronze's post-hook marks uploads processed).
+         (bronze, every per-record silver model and episode_details take the delete+insert path, bronze's
+         post-hook marks uploads processed).
 A kill point is an event in dbt's JSON log: a node's start, or a given SQL statement of a node being sent
 (viewership.reliability.killer). The killed command is `dbt run --threads 1` (models only), so "killed at X"
 means every earlier node finished and X is in flight; every recovery is a full `dbt build`.
@@ -19,10 +20,10 @@ episode_details.inserted_at, the run timestamp) must equal the gold of an uninte
 state; every upload row must be in bronze once and in exactly one of episode_details / unmatched / rejected;
 no key twice; no dbt transient relation (__dbt_tmp / __dbt_backup) left behind.
 
-Why 6 points on PostgreSQL: every PostgreSQL materialization runs in one transaction with transactional DDL,
-so a kill anywhere inside a node is rolled back by the server; the 6 points cover each distinct code path
-(table create+rename swap, a bucket, incremental temp table, incremental delete+insert, the bronze post-hook)
-and keep the suite inside its CI budget.
+Why 7 points on PostgreSQL: every PostgreSQL materialization runs in one transaction with transactional DDL,
+so a kill anywhere inside a node is rolled back by the server; the 7 points cover each distinct code path
+(first create of an incremental model, a bucket, silver's incremental delete+insert, incremental temp table,
+gold's delete+insert, the bronze post-hook) and keep the suite inside its CI budget.
 """
 
 from __future__ import annotations
@@ -44,25 +45,31 @@ BRONZE = "stg_upload__platform_viewership"
 GOLD = "fct_episode_details.v2"
 
 # (state, kill point). FIRST = nothing built yet; NEXT = incremental build over new files.
+FIRST_OR_INCREMENTAL = r"^create table|^delete from"  # a silver model's first statement on either path
 KILL_POINTS: list[tuple[str, KillPoint]] = [
     ("FIRST", KillPoint("bronze: node start", BRONZE)),
     ("FIRST", KillPoint("bronze: first create in flight", BRONZE, r"^create (temporary )?table")),
-    ("FIRST", KillPoint("silver: parse in flight", "int_viewership_parsed", r"^create table")),
-    ("FIRST", KillPoint("silver: normalized swap (rename)", "int_viewership_normalized", r"rename to")),
-    ("FIRST", KillPoint("silver: rejected in flight", "int_viewership_rejected", r"^create table")),
+    ("FIRST", KillPoint("silver: parse in flight", "int_viewership_parsed", FIRST_OR_INCREMENTAL)),
+    ("FIRST", KillPoint("silver: normalized in flight", "int_viewership_normalized", FIRST_OR_INCREMENTAL)),
+    ("FIRST", KillPoint("silver: rejected in flight", "int_viewership_rejected", FIRST_OR_INCREMENTAL)),
     ("FIRST", KillPoint("matching: keys node start", "int_viewership_match_keys")),
-    ("FIRST", KillPoint("bucket FULL_DATA in flight", "int_match_full_data", r"^create table")),
-    ("FIRST", KillPoint("bucket REF_ID_SERIES in flight", "int_match_ref_id_series", r"^create table")),
-    ("FIRST", KillPoint("bucket REF_ID_ONLY swap", "int_match_ref_id_only", r"rename to")),
+    ("FIRST", KillPoint("bucket FULL_DATA in flight", "int_match_full_data", FIRST_OR_INCREMENTAL)),
+    ("FIRST", KillPoint("bucket REF_ID_SERIES in flight", "int_match_ref_id_series", FIRST_OR_INCREMENTAL)),
+    ("FIRST", KillPoint("bucket REF_ID_ONLY in flight", "int_match_ref_id_only", FIRST_OR_INCREMENTAL)),
     ("FIRST", KillPoint("bucket SERIES_SEASON_EPISODE in flight", "int_match_series_season_episode",
-                        r"^create table")),
-    ("FIRST", KillPoint("bucket SERIES_ONLY in flight", "int_match_series_only", r"^create table")),
-    ("FIRST", KillPoint("bucket TITLE_ONLY in flight", "int_match_title_only", r"^create table")),
-    ("FIRST", KillPoint("winner (matched) swap", "int_viewership_matched", r"rename to")),
+                        FIRST_OR_INCREMENTAL)),
+    ("FIRST", KillPoint("bucket SERIES_ONLY in flight", "int_match_series_only", FIRST_OR_INCREMENTAL)),
+    ("FIRST", KillPoint("bucket TITLE_ONLY in flight", "int_match_title_only", FIRST_OR_INCREMENTAL)),
+    ("FIRST", KillPoint("winner (matched) in flight", "int_viewership_matched", FIRST_OR_INCREMENTAL)),
     ("FIRST", KillPoint("gold: first build of episode_details in flight", GOLD, r"^(create|insert)")),
     ("NEXT", KillPoint("bronze: incremental delete+insert in flight", BRONZE, r"^delete from")),
     ("NEXT", KillPoint("bronze: post-hook marking uploads processed", BRONZE, r"^update")),
-    ("NEXT", KillPoint("validation in flight", "int_episode_details_validated", r"^create table")),
+    ("NEXT", KillPoint("silver: parse incremental delete+insert in flight", "int_viewership_parsed",
+                       r"^delete from")),
+    ("NEXT", KillPoint("winner (matched) incremental delete+insert in flight", "int_viewership_matched",
+                       r"^delete from")),
+    ("NEXT", KillPoint("validation: incremental delete+insert in flight", "int_episode_details_validated",
+                       r"^delete from")),
     ("NEXT", KillPoint("gold: incremental temp table", GOLD, r"^create temporary table|^create table")),
     ("NEXT", KillPoint("gold: final insert (delete+insert) in flight", GOLD, r"^delete from")),
     ("NEXT", KillPoint("gold: unmatched swap", "fct_viewership_unmatched", r"rename to")),
@@ -70,7 +77,8 @@ KILL_POINTS: list[tuple[str, KillPoint]] = [
 POSTGRES_POINTS = {
     "bronze: incremental delete+insert in flight",
     "bronze: post-hook marking uploads processed",
-    "silver: normalized swap (rename)",
+    "silver: normalized in flight",
+    "silver: parse incremental delete+insert in flight",
     "bucket REF_ID_SERIES in flight",
     "gold: incremental temp table",
     "gold: final insert (delete+insert) in flight",
@@ -175,10 +183,10 @@ def test_postgres_build_killed_then_rerun_equals_clean_gold(postgres_states: Sta
 
 
 def test_kill_point_inventory() -> None:
-    """The suite's promise: 20 distinct kill points on DuckDB, 6 of them on PostgreSQL, every layer covered."""
+    """The suite's promise: 22 distinct kill points on DuckDB, 7 of them on PostgreSQL, every layer covered."""
     names = [p.name for _, p in KILL_POINTS]
-    assert len(names) == len(set(names)) == 20
-    assert set(names) >= POSTGRES_POINTS and len(POSTGRES_POINTS) == 6
+    assert len(names) == len(set(names)) == 22
+    assert set(names) >= POSTGRES_POINTS and len(POSTGRES_POINTS) == 7
     nodes = {p.node for _, p in KILL_POINTS}
     for required in (BRONZE, "int_viewership_normalized", "int_match_full_data", "int_match_ref_id_series",
                      "int_match_ref_id_only", "int_match_series_season_episode", "int_match_series_only",
