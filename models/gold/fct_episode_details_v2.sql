@@ -34,33 +34,70 @@ with
 validated as (
 
     select * from {{ ref('int_episode_details_validated') }}
-    {% if is_incremental() -%}
-    {#- Scope: records bronze stamped after the newest record of the last
-        insert (the last batch = rows with the latest inserted_at). A record
-        of that age or older was already offered to this table; offering one
-        again is harmless (the guards below), missing one is not possible. -#}
-    where bronze_loaded_at > (
-        select coalesce(max(last_batch.bronze_loaded_at), {{ scope_floor() }})
-        from {{ ref('int_episode_details_validated') }} as last_batch
-        where last_batch.episode_detail_id in (
-            select episode_detail_id
-            from {{ this }}
-            where inserted_at = (select max(inserted_at) from {{ this }})
-        )
-    )
-    {%- endif %}
 
 ),
+
+{%- if is_incremental() %}
+
+last_insert as (
+
+    {#- Scope: records bronze stamped after the newest record of the last
+        insert (the rows with the latest inserted_at). A record of that age
+        or older was already offered to this table; offering one again is
+        harmless (the guards below), missing one is not possible. -#}
+    select episode_detail_id
+    from {{ this }}
+    where inserted_at = (select max(inserted_at) from {{ this }})
+
+),
+
+watermark as (
+
+    select
+        coalesce(max(validated.bronze_loaded_at), {{ scope_floor() }})
+            as bronze_loaded_at
+    from validated
+    where
+        validated.episode_detail_id in (
+            select last_insert.episode_detail_id from last_insert
+        )
+
+),
+
+offered as (
+
+    select *
+    from validated
+    where bronze_loaded_at > (select watermark.bronze_loaded_at from watermark)
+
+),
+{%- else %}
+
+offered as (
+
+    select * from validated
+
+),
+{%- endif %}
 
 valid_rows as (
 
     select *
-    from validated
+    from offered
     where is_record_valid
 
 ),
 
 {%- if is_incremental() %}
+
+offered_files as (
+
+    {#- Both guards compare rows of one file (the same record, or the same
+        source row): only the rows of the files offered now are read. -#}
+    select distinct lower(filename) as filename_key
+    from valid_rows
+
+),
 
 existing as (
 
@@ -74,6 +111,9 @@ existing as (
         month,
         label
     from {{ this }}
+    where
+        lower(filename) in (select filename_key from offered_files)
+        or filename is null
 
 ),
 

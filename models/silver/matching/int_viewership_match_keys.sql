@@ -61,7 +61,7 @@ earlier_copies as (
     select
         source_record_key,
         count(*) as earlier_copy_count
-    from {{ this }} as held
+    from {{ this }}
     where
         source_record_key in (select source_record_key from source_records)
         and viewership_id not in (select viewership_id from source_records)
@@ -96,7 +96,7 @@ keyed as (
         0 as earlier_copy_count
         {%- endif %}
     from source_records
-    {%- if is_incremental() %}
+    {% if is_incremental() -%}
     left join earlier_copies
         on source_records.source_record_key = earlier_copies.source_record_key
     {%- endif %}
