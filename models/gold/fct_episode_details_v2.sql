@@ -39,6 +39,17 @@ validated as (
 
 {%- if is_incremental() %}
 
+validated_stamps as (
+
+    {#- A second, narrow read: a CTE read twice is materialized whole by
+        DuckDB (60 columns of the whole history; measured 29 s at 10M). -#}
+    select
+        episode_detail_id,
+        bronze_loaded_at
+    from {{ ref('int_episode_details_validated') }}
+
+),
+
 last_insert as (
 
     {#- Scope: records bronze stamped after the newest record of the last
@@ -54,11 +65,11 @@ last_insert as (
 watermark as (
 
     select
-        coalesce(max(validated.bronze_loaded_at), {{ scope_floor() }})
+        coalesce(max(validated_stamps.bronze_loaded_at), {{ scope_floor() }})
             as bronze_loaded_at
-    from validated
+    from validated_stamps
     where
-        validated.episode_detail_id in (
+        validated_stamps.episode_detail_id in (
             select last_insert.episode_detail_id from last_insert
         )
 
