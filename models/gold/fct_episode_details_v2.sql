@@ -7,8 +7,9 @@
 
     Incremental, never rebuilt (full_refresh=false: staging does not hold the
     full history, §8.5). A run reads only the validated records bronze
-    stamped after the newest record of its last insert. Dedup guard: a row is inserted only when neither its
-    episode_detail_id (viewership_id:label) nor its source record
+    stamped after the newest record of its last insert. Dedup guard: a row
+    is inserted only when neither its episode_detail_id (viewership_id:label)
+    nor its source record
     (platform, filename, source_row_number, full_date, year, month, label) is
     already in the table (a file line is not unique on its own: wide files
     reshape one line into one record per date, the quarterly split into one
