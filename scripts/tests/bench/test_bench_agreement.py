@@ -190,6 +190,17 @@ def test_report_renders_again_from_a_results_file_with_notes(tmp_path: Path) -> 
     assert json.loads((out / "benchmarks.json").read_text(encoding="utf-8"))["notes"] == ["first", "second"]
 
 
+def test_model_profile_orders_tied_models_by_name() -> None:
+    """Models with equal seconds are listed by name: re-rendering the same results gives the same report."""
+    from viewership.bench.report import Results, _model_profile
+
+    names = [f"model_{c}" for c in "qbxhamzk"]
+    data = _results(dbt_build__duckdb__1000000=10.0)
+    data["results"][0]["detail"] = {"model_seconds": {"slowest": 3.0, **{n: 0.12 for n in names}}}
+    rows = [line.split("`")[1] for line in _model_profile(Results(data)) if line.startswith("| `")]
+    assert rows == ["slowest", *sorted(names)]
+
+
 def test_bench_wall_time_target_is_judged_on_one_full_invocation() -> None:
     """A merged report judges the 30-minute target on its full invocation, not on the sum of the merged runs."""
     from viewership.bench.report import Results, targets

@@ -193,7 +193,8 @@ def _model_profile(res: Results) -> list[str]:
         floor = res.get("floor", engine, n)
         model_s = (build or {}).get("detail", {}).get("model_seconds", {})
         floor_s = (floor or {}).get("detail", {}).get("seconds_by_model", {})
-        names = sorted(set(model_s) | set(floor_s), key=lambda m: -(model_s.get(m) or floor_s.get(m) or 0))
+        # slowest first; ties by name, so rendering the same results twice gives the same file
+        names = sorted(set(model_s) | set(floor_s), key=lambda m: (-(model_s.get(m) or floor_s.get(m) or 0), m))
         if not names:
             continue
         lines += [f"### Where the time goes: {engine}, {_rows(n)} rows (last run)", "",
