@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.tests.harness import SHARED, Warehouse, warehouse_for
+from scripts.tests.harness import Warehouse, warehouse_for
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -22,9 +22,3 @@ def duckdb_wh(tmp_path: Path) -> Iterator[Warehouse]:
     with warehouse_for("duckdb", tmp_path) as wh:
         yield wh
 
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"{SHARED} is missing: the tests read ../shared/fixtures in place")
-    return SHARED

@@ -23,9 +23,9 @@ import pytest
 from viewership import db
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared"
-PARTNER_FILES = SHARED / "fixtures" / "partner_files"
-REFERENCE_DIR = SHARED / "fixtures" / "reference"
+FIXTURES = ROOT / "fixtures"
+PARTNER_FILES = FIXTURES / "partner_files"
+REFERENCE_DIR = FIXTURES / "reference"
 DBT = str(Path(sys.executable).with_name("dbt"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

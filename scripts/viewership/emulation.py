@@ -311,7 +311,7 @@ SECOND_BATCH: tuple[PartnerFile, ...] = (
 
 
 def default_partner_dir() -> Path:
-    return project.project_root().parent / "shared" / "fixtures" / "partner_files"
+    return project.project_root() / "fixtures" / "partner_files"
 
 
 def load_partner_files(target: str, files: Sequence[PartnerFile], directory: Path, env: Mapping[str, str],
@@ -766,7 +766,7 @@ def serve(target: str, reference: Path, work_dir: Path | None) -> int:
 
 
 def default_reference_dir() -> Path:
-    return project.project_root().parent / "shared" / "fixtures" / "reference"
+    return project.project_root() / "fixtures" / "reference"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -791,7 +791,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_common(p_serve)
     for p in (p_build, p_serve):
         p.add_argument("--reference", type=Path, default=None,
-                       help="reference CSV directory (default: ../shared/fixtures/reference)")
+                       help="reference CSV directory (default: fixtures/reference)")
     p_build.add_argument("--no-excludes", action="store_true",
                          help="also build the nodes the emulation excludes by default")
     p_build.add_argument("--no-unit-tests", action="store_true",

@@ -2,7 +2,7 @@
 
 ``viewership-generate --rows 100000 --seed 7 --target dev`` writes
 
-* reference CSVs (same file names and columns as ``../shared/fixtures/reference``) into ``--out-dir`` and
+* reference CSVs (same file names and columns as ``fixtures/reference``) into ``--out-dir`` and
   loads them into the target's catalog/dictionary source tables (one transaction, contents replaced);
 * ``--rows`` upload rows spread over monthly "files" of several platforms and grains into the upload table.
 

@@ -1,7 +1,7 @@
 """The bad-input corpus: partner files that are wrong in every way we could think of, each with the exact outcome.
 
 Every case is one file (its own file name) loaded with ``corpus_template.yml`` (Tubi layout, Content ID =
-ref_id, matched against ``../shared/fixtures/reference``). An outcome is either
+ref_id, matched against ``fixtures/reference``). An outcome is either
 
 * ``Refused(substring)``: ``viewership-load`` refuses the whole file, its message contains the substring, and
   no row of it reaches the upload table; or
