@@ -101,13 +101,23 @@ _manifest_opt = click.option("--manifest", "manifests", multiple=True, metavar="
 @click.option("--rule", "rule_ids", multiple=True, help="Only these rules (repeatable).")
 @click.option("--allow-missing", is_flag=True, help="Protected models that do not exist yet are skipped.")
 @click.option("--no-cache", is_flag=True, help="Recompile even when no project input changed.")
+@click.option("--base", "base", default=None, metavar="REF",
+              help="Also veto weakenings of governance/ since git REF (auto: see `redline ratchet`).")
 def check(project_dir: Path | None, targets: tuple[str, ...], fmt: str, output: Path | None,
           work_dir: Path | None, manifests: tuple[str, ...], rule_ids: tuple[str, ...],
-          allow_missing: bool, no_cache: bool) -> None:
+          allow_missing: bool, no_cache: bool, base: str | None) -> None:
     """Compile the targets and check every red line; exit 0 clean, 1 veto, 2 could not evaluate."""
     started = time.monotonic()
+    ratchet_code = 0
     try:
         root = project_dir.resolve() if project_dir else find_root()
+        if base is not None:
+            from redline import ratchet
+
+            ratchet_text, ratchet_code = ratchet.run(root, base)
+            click.echo(ratchet_text, err=fmt != "text" or output is not None)
+            if ratchet_code == 2:
+                sys.exit(2)
         gov = load_governance(root)
         env_map = load_environment_map(root)
         chosen = list(targets) or ([] if manifests else list(ALL_TARGETS))
@@ -115,11 +125,11 @@ def check(project_dir: Path | None, targets: tuple[str, ...], fmt: str, output: 
         outcome = evaluate(gov, compiles, root, env_map, rule_ids, allow_missing)
     except (ConfigError, ManifestError, CompileError, CheckError) as exc:
         click.echo(f"redline: could not evaluate: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(1 if ratchet_code == 1 else 2)
     _emit(render(outcome, fmt, gov.rules, time.monotonic() - started), output)
     if output is not None and fmt != "text":
         click.echo(report.text(outcome, time.monotonic() - started).splitlines()[-2], err=True)
-    sys.exit(outcome.exit_code)
+    sys.exit(1 if ratchet_code == 1 else outcome.exit_code)
 
 
 @cli.command()

@@ -1,4 +1,4 @@
-"""Registers the commands that live in their own modules (diff, verify, mutate)."""
+"""Registers the commands that live in their own modules (diff, verify, mutate, ratchet)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import click
 
 
 def register(group: click.Group) -> None:
-    for module, name in (("redline.diff", "diff"), ("redline.verify", "verify"), ("redline.mutate", "mutate")):
+    for module, name in (("redline.diff", "diff"), ("redline.verify", "verify"), ("redline.mutate", "mutate"),
+                         ("redline.ratchet", "ratchet")):
         command = getattr(importlib.import_module(module), name)
         assert isinstance(command, click.Command)
         group.add_command(command)
