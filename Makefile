@@ -14,6 +14,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 ROWS ?= 20000
 SEED ?= 42
 TARGET ?= dev
+# Base of the governance ratchet (`redline check --base`): a git ref, or auto = the merge-base with
+# origin/main (or main), else HEAD~1, else none (the ratchet says which base it used, or that it skipped).
+REDLINE_BASE ?= auto
 
 .PHONY: help setup demo build test test-fast lint docs docs-lineage compile-snowflake bench clean
 
@@ -53,7 +56,7 @@ test: setup ## everything CI runs: lint, pytest (DuckDB + PostgreSQL, Snowflake 
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint && \
 	$(BIN)/pytest && \
-	$(BIN)/redline check --target dev --target ci --target staging --target prod && \
+	$(BIN)/redline check --target dev --target ci --target staging --target prod --base $(REDLINE_BASE) && \
 	$(BIN)/redline mutate; status=$$?; \
 	echo "make test: wall time $$(( $$(date +%s) - start )) s"; exit $$status
 

@@ -147,8 +147,8 @@ def rev_parse(root: Path, ref: str) -> str | None:
 
 def resolve_base(root: Path, ref: str) -> tuple[str, str]:
     """(commit, note). `auto`: $REDLINE_BASE is not consulted here (the Makefile passes it as the ref);
-    1. the merge-base of HEAD and origin/main when it is not HEAD itself (a branch or pull request is
-       compared with the main commit it started from);
+    1. the merge-base of HEAD and origin/main (else main) when it is not HEAD itself (a branch or pull
+       request is compared with the main commit it started from);
     2. otherwise HEAD~1 (on main, or a clone without origin/main: the last commit against its parent);
     3. otherwise no base (a shallow clone of one commit): commit "" and the ratchet is skipped.
     Any other ref must resolve, or it is a ConfigError (exit 2)."""
@@ -160,15 +160,15 @@ def resolve_base(root: Path, ref: str) -> tuple[str, str]:
     head = rev_parse(root, "HEAD")
     if head is None:
         return "", "no base: not a git checkout with commits; governance ratchet skipped"
-    main = rev_parse(root, "origin/main")
-    if main is not None:
+    mains = [(name, commit) for name in ("origin/main", "main") if (commit := rev_parse(root, name))]
+    for name, main in mains:
         done = _git(root, "merge-base", "HEAD", main)
         merge_base = done.stdout.strip()
         if done.returncode == 0 and merge_base and merge_base != head:
-            return merge_base, f"base auto = merge-base of HEAD and origin/main ({merge_base[:12]})"
+            return merge_base, f"base auto = merge-base of HEAD and {name} ({merge_base[:12]})"
     parent = rev_parse(root, "HEAD~1")
     if parent is not None:
-        why = "HEAD is origin/main's merge-base" if main is not None else "no origin/main"
+        why = "HEAD is on main" if mains else "no origin/main or main"
         return parent, f"base auto = HEAD~1 ({parent[:12]}; {why})"
     return "", "no base: no origin/main and no HEAD~1 (shallow clone?); governance ratchet skipped"
 
@@ -579,7 +579,7 @@ def run(root: Path, ref: str, today: dt.date | None = None) -> tuple[str, int]:
 
 @click.command()
 @click.option("--base", "base", default="auto", show_default=True,
-              help="Git ref to compare governance/ with (auto: merge-base with origin/main, else HEAD~1, "
+              help="Git ref to compare governance/ with (auto: merge-base with origin/main or main, else HEAD~1, "
                    "else skipped).")
 @click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 def ratchet(base: str, project_dir: Path | None) -> None:

@@ -36,7 +36,7 @@ def repo(tmp_path: Path) -> Path:
     for name in ("redlines.yml", "exceptions.yml"):
         (gov / name).write_text((ROOT / "governance" / name).read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "dbt_project.yml").write_text("name: ratchet_test\n", encoding="utf-8")
-    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "init", "-q", "-b", "trunk")
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-q", "-m", "base")
     return tmp_path
