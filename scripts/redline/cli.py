@@ -132,18 +132,43 @@ def check(project_dir: Path | None, targets: tuple[str, ...], fmt: str, output: 
     sys.exit(1 if ratchet_code == 1 else outcome.exit_code)
 
 
+MUTATE_TARGETS = ("dev", "staging", "prod")
+
+
+def _fresh_compiles(root: Path, work_dir: Path) -> dict[str, ProjectCompile] | None:
+    """The compiles `redline mutate` left in the work dir, when their inputs did not change since."""
+    from redline.compiler import fingerprint, profiles_dir
+    from redline.manifest import load_manifest
+
+    profiles = profiles_dir(root, work_dir)
+    out: dict[str, ProjectCompile] = {}
+    for target in MUTATE_TARGETS:
+        manifest, stamp = work_dir / target / "manifest.json", work_dir / target / "redline_inputs.sha256"
+        if not (manifest.is_file() and stamp.is_file()) or \
+                stamp.read_text(encoding="utf-8") != fingerprint(root, profiles, target, True):
+            return None
+        out[target] = load_manifest(manifest, target)
+    return out
+
+
 @cli.command()
 @click.argument("rule_id")
 @_project_opt
-def explain(rule_id: str, project_dir: Path | None) -> None:
-    """Print a rule: what it checks, where, why (incident), how to fix it and how to override it."""
-    from redline.registry import get
+@_work_opt
+@_manifest_opt
+@click.option("--compile", "do_compile", is_flag=True,
+              help="Compile dev, staging and prod for the mutant count when no fresh compile is cached.")
+def explain(rule_id: str, project_dir: Path | None, work_dir: Path | None, manifests: tuple[str, ...],
+            do_compile: bool) -> None:
+    """Print a rule and its proof: incident, checks (module.function), probes, mutants and tests."""
+    from redline import trace
 
     try:
         root = project_dir.resolve() if project_dir else find_root()
         gov = load_governance(root)
         rule = gov.rule(rule_id)
-    except ConfigError as exc:
+        impls = [trace.implementation(spec.check, root) for spec in rule.checks]
+    except (ConfigError, CheckError) as exc:
         click.echo(f"redline: {exc}", err=True)
         sys.exit(2)
     click.echo(f"{rule.id}: {rule.title}")
@@ -156,15 +181,49 @@ def explain(rule_id: str, project_dir: Path | None) -> None:
         click.echo(f"\nExample: {rule.example}")
     click.echo(f"\nHow to remediate: {rule.remediation or '-'}")
     click.echo(f"Override: {rule.override}")
-    click.echo("\nChecks:")
-    for spec in rule.checks:
+    rules_file = gov.rules_path.relative_to(root) if gov.rules_path.is_relative_to(root) else gov.rules_path
+    click.echo(f"\nChecks ({rules_file}):")
+    for spec, impl in zip(rule.checks, impls, strict=True):
         sel = spec.selector
         where = ", ".join(filter(None, [
             f"names {list(sel.names)}" if sel.names else "", f"tags {list(sel.tags)}" if sel.tags else "",
             f"paths {list(sel.paths)}" if sel.paths else ""])) or "the whole project"
-        doc = get(spec.check).doc.splitlines()[0] if get(spec.check).doc else ""
+        doc = " ".join(get_doc(spec.check).split())
         click.echo(f"  - {spec.check}{f' ({spec.label})' if spec.label else ''} on {where}"
-                   f"{' [at least one model]' if spec.match == 'any' else ''}\n      {doc}")
+                   f"{' [at least one model]' if spec.match == 'any' else ''}\n"
+                   f"      implemented by {impl.module}.{impl.function} ({impl.kind} check) at {impl.file}:{impl.line}"
+                   f"\n      {doc}")
+    found_probes = trace.probes(root, gov.rules_path, rule.id)
+    click.echo("\nProbes:" if found_probes else "\nProbes: none listed (no `probes:` for this rule)")
+    for probe in found_probes:
+        click.echo(f"  - {probe.name}: {probe.file or '(missing)'}{f' - {probe.summary}' if probe.summary else ''}")
+    click.echo("\nMutants (`redline mutate`'s generator, not run):")
+    try:
+        wd = work_dir or root / "target_redline"
+        compiles = gather(root, [], manifests, wd)[0] if manifests else _fresh_compiles(root, wd)
+        if compiles is None and do_compile:
+            compiles = gather(root, list(MUTATE_TARGETS), (), wd)[0]
+        if compiles is None:
+            click.echo("  not counted: no fresh compile of dev, staging, prod in the work dir "
+                       "(run `redline mutate` once, or pass --compile)")
+        else:
+            mutated = [t for t in compiles if t != "staging"] if "prod" in compiles else list(compiles)
+            env_map = load_environment_map(root)
+            weak, same = trace.mutant_counts(gov, compiles, env_map, root, mutated).get(rule.id, (0, 0))
+            click.echo(f"  {weak} weakening mutants must be killed, {same} equivalent rewrites must pass "
+                       f"(targets {', '.join(mutated)})")
+    except (ConfigError, ManifestError, CompileError, CheckError) as exc:
+        click.echo(f"  not counted: {exc}")
+    tests = trace.tests_for(root, rule.id)
+    click.echo(f"\nTests naming {rule.id} ({len(tests)}):" if tests else f"\nTests naming {rule.id}: none found")
+    for test in tests:
+        click.echo(f"  - {test}")
+
+
+def get_doc(check: str) -> str:
+    from redline.registry import get
+
+    return get(check).doc.split("\n\n")[0]
 
 
 def main() -> None:
