@@ -24,11 +24,19 @@ import sqlglot
 from sqlglot import exp
 
 from redline.compiler import CompileError
-from redline.config import ConfigError, EnvironmentMap, Governance, load_environment_map, load_governance
+from redline.config import (
+    CheckSpec,
+    ConfigError,
+    EnvironmentMap,
+    Governance,
+    Rule,
+    load_environment_map,
+    load_governance,
+)
 from redline.engine import ERROR, VIOLATION, evaluate
 from redline.manifest import CompiledNode, ManifestError, ProjectCompile
 from redline.registry import CheckError
-from redline.sqlast import conjuncts, equivalent, parse, physical_tables
+from redline.sqlast import column_names, conjuncts, equivalent, parse, physical_tables
 
 Transform = Callable[[exp.Expr], bool]  # mutate a tree copy in place; False = not applicable
 
@@ -48,7 +56,7 @@ class Mutant:
     grants: Mapping[str, Any] | None = None
     source: tuple[str, str] | None = None  # (relpath, text)
     also_check: tuple[str, ...] = ()  # models whose checks read the mutated model (e.g. downstream)
-    same_everywhere: bool = False  # apply the same AST change on every compile (a target-independent edit)
+    everywhere: str = ""  # this projection is added on every compile (a target-independent edit)
 
 
 @dataclass(frozen=True)
@@ -106,34 +114,93 @@ def _matching_conjuncts(tree: exp.Expr, required: exp.Expr,
 # Mutant generators, one per protection
 # --------------------------------------------------------------------------------------------------------
 
-RL1_WEAK = {
-    "processed": ["processed = false", "processed is null", "processed = true", "processed is not null",
-                  "processed is null or processed = true", "processed <> true", "true",
-                  "coalesce(processed, true) = false", "processed is null and processed = false",
-                  "processed is null or processed = false or phase = '0'"],
-    "phase": ["phase is null", "phase = ''", "phase is not null", "phase is null or phase = '0'",
-              "phase is null or phase <> ''", "trim(phase) = ''", "phase is null and phase = ''",
-              "coalesce(phase, '0') = ''", "1 = 1", "phase is null or phase = '' or processed = true"],
-}
-RL1_EQUIVALENT = {
-    "processed": ["coalesce(processed, false) = false", "not coalesce(processed, false)", "processed is not true",
-                  "processed = false or processed is null", "(processed is null) or (not processed)",
-                  "case when processed then false else true end", "false = coalesce(processed, false)"],
-    "phase": ["coalesce(phase, '') = ''", "phase = '' or phase is null", "nullif(phase, '') is null",
-              "length(coalesce(phase, '')) = 0", "'' = coalesce(phase, '')"],
-}
+WEAK_PER_PREDICATE = 12
+EQUIVALENT_PER_PREDICATE = 8
 
 
-def rl1_mutants(node: CompiledNode, params: Mapping[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
-    """(operator, description, sql, equivalent) for the move filter."""
+def _literal_sql(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _disjuncts(node: exp.Expr) -> list[exp.Expr]:
+    node = node.unnest() if isinstance(node, exp.Paren) else node
+    if isinstance(node, exp.Or):
+        return [*_disjuncts(node.this), *_disjuncts(node.expression)]
+    return [node]
+
+
+def predicate_rewrites(required: exp.Expr, domains: Mapping[str, Sequence[Any]], others: Sequence[str],
+                       dialect: str) -> tuple[list[str], list[str]]:
+    """(weakening, equivalent) rewrites of a required predicate, generated from its own disjuncts and its
+    columns' domains (rules file) and sorted by the three-valued truth table: a candidate that keeps other
+    rows than the predicate for some domain combination is a weakening, one that keeps the same rows is an
+    equivalent rewrite the check must accept. `others` are conditions on other columns (never equivalent)."""
+    parts = [d.sql(dialect=dialect) for d in _disjuncts(required)]
+    whole = required.sql(dialect=dialect)
+    weak_templates: list[str] = [*parts, " and ".join(f"({p})" for p in parts), "true"]
+    weak_templates += [f"{whole} or {other}" for other in others]
+    more_weak: list[str] = ["1 = 1"]
+    same_templates: list[str] = [" or ".join(f"({p})" for p in reversed(parts)),
+                                 "not (" + " and ".join(f"not ({p})" for p in parts) + ")",
+                                 f"case when {whole} then true else false end"]
+    for column in sorted(column_names(required)):
+        lits = [_literal_sql(v) for v in domains.get(column, []) if v is not None]
+        weak_templates += [f"{column} is not null", f"{column} is null"]
+        weak_templates += [f"{column} is null or {column} <> {lit}" for lit in lits[:1]]
+        weak_templates += [f"{column} = {lit}" for lit in lits[:2]] + [f"{column} <> {lit}" for lit in lits[:1]]
+        weak_templates += [f"coalesce({column}, {lit}) = {other}" for lit in lits[:2] for other in lits[:2]]
+        more_weak += [f"{column} = {lit}" for lit in lits[2:]] + [f"{column} <> {lit}" for lit in lits[1:]]
+        for lit in lits:
+            for other in lits:
+                same_templates += [f"coalesce({column}, {lit}) = {other}", f"{other} = coalesce({column}, {lit})"]
+            same_templates += [f"nullif({column}, {lit}) is null", f"{column} is not distinct from {lit}",
+                               f"not coalesce({column}, {lit})", f"{column} is not true"]
+    weak_templates = [*weak_templates[:10], *more_weak[:1], *weak_templates[10:], *more_weak[1:]]
+    weak: list[str] = []
+    same: list[str] = []
+    seen: set[str] = set()
+    for templates, bucket, limit, want in ((weak_templates, weak, WEAK_PER_PREDICATE, False),
+                                           (same_templates, same, EQUIVALENT_PER_PREDICATE, True)):
+        for text in templates:
+            if len(bucket) >= limit:
+                break
+            try:
+                cond = _cond(text, dialect)
+                # the dialect's generator must keep the meaning (sqlglot's snowflake generator turns
+                # `x is not true` into `not x`, which is not the same): judge the round-tripped SQL
+                round_trip = _cond(cond.sql(dialect=dialect), dialect)
+            except sqlglot.errors.ParseError:
+                continue
+            key = round_trip.sql(dialect=dialect)
+            if key in seen:
+                continue
+            if equivalent(round_trip, required, domains) is want and \
+                    equivalent(cond, required, domains) is want:
+                seen.add(key)
+                bucket.append(text)
+    return weak, same
+
+
+def rl1_mutants(node: CompiledNode, params: Mapping[str, Any],
+                note_relation: str) -> Iterator[tuple[str, str, str, bool]]:
+    """(operator, description, sql, equivalent) for a required_filter check (the move filter)."""
     d = node.dialect
     tree = parse(node.sql, d)
     preds = []
     for item in params["predicates"]:
         domains = {str(k).lower(): list(v) for k, v in dict(item["domains"]).items()}
         preds.append((_cond(str(item["sql"]), d), domains, next(iter(domains))))
-    for required, domains, column in preds:
+    for index, (required, domains, _column) in enumerate(preds):
         hits = _matching_conjuncts(tree, required, domains)
+        others = [f"{col} = {_literal_sql(next((v for v in dm[col] if v is not None), None))}"
+                  for j, (_r, dm, col) in enumerate(preds) if j != index]
+        weak_forms, same_forms = predicate_rewrites(required, domains, others, d)
 
         def replace_term(new_sql: str | None, k: int = 0, *, r: exp.Expr = required,
                          dm: Mapping[str, Sequence[Any]] = domains) -> Transform:
@@ -152,15 +219,10 @@ def rl1_mutants(node: CompiledNode, params: Mapping[str, Any]) -> Iterator[tuple
 
         for k in range(len(hits)):
             yield "drop_predicate", f"drop `{required.sql(d)}`", _apply(tree, replace_term(None, k), d), False
-            for weak in RL1_WEAK[column]:
+            for weak in weak_forms:
                 yield "weaken_predicate", f"`{weak}` instead of `{required.sql(d)}`", \
                     _apply(tree, replace_term(weak, k), d), False
-            for same in RL1_EQUIVALENT[column]:
-                # the dialect's generator must keep the rewrite equivalent (sqlglot's snowflake generator
-                # turns `x is not true` into `not x`, which is not): such rewrites are skipped
-                round_trip = _cond(_cond(same, d).sql(dialect=d), d)
-                if not equivalent(round_trip, required, domains):
-                    continue
+            for same in same_forms:
                 yield "equivalent_predicate", f"`{same}`", _apply(tree, replace_term(same, k), d), True
         # generic operators on the conjunct's own nodes
         for op, cls in (("or_to_and", exp.Or), ("negate_is_null", exp.Is), ("eq_to_neq", exp.EQ)):
@@ -188,8 +250,9 @@ def rl1_mutants(node: CompiledNode, params: Mapping[str, Any]) -> Iterator[tuple
     yield "equivalent_reorder", "swap the filter's conjuncts", _apply(tree, _swap_conjuncts(preds), d), True
     yield "equivalent_extra", "add `and 1 = 1`", _apply(tree, _extra_conjunct(preds), d), True
     yield "equivalent_rename", "rename the filtered CTE", _apply(tree, _rename_filter_cte(preds), d), True
-    yield "equivalent_comment", "comment naming UPLOAD_DB", \
-        "-- copied from UPLOAD_DB.PUBLIC.platform_viewership\n" + node.sql, True
+    yield "equivalent_comment", f"comment naming {note_relation}", f"-- copied from {note_relation}\n" + node.sql, True
+
+
 
 
 def _apply(tree: exp.Expr, transform: Transform, dialect: str) -> str:
@@ -413,8 +476,8 @@ def _ancestors(node: exp.Expr, stop: exp.Expr) -> Iterator[exp.Expr]:
         current = current.parent
 
 
-def rl3_mutants(node: CompiledNode, env_map: EnvironmentMap,
-                compiled: ProjectCompile) -> Iterator[tuple[str, str, str, bool]]:
+def rl3_mutants(node: CompiledNode, env_map: EnvironmentMap, compiled: ProjectCompile,
+                spread: Mapping[str, str]) -> Iterator[tuple[str, str, str, bool]]:
     d = node.dialect
     tree = parse(node.sql, d)
     own = env_map.databases(node.target) | ({compiled.target_database.upper()} if compiled.target_database else set())
@@ -441,14 +504,31 @@ def rl3_mutants(node: CompiledNode, env_map: EnvironmentMap,
         yield "foreign_table_name", f"relation renamed to {other_tables[0]}", _apply(tree, foreign_table, d), False
     yield "unrendered_jinja", "an unrendered {{ ref() }} left in the SQL", \
         node.sql.replace("select", "select {{ ref('x') }} as leftover,", 1), False
-    for operator, projection in EVERYWHERE.items():
+    for operator, projection in spread.items():
         yield operator, f"every target: `{projection}` added", _apply(tree, _add_projection(projection), d), True
 
 
-EVERYWHERE = {
-    "equivalent_string_literal": "'copied from TEST_STAGING to NOSEY_PROD' as note_text",
-    "equivalent_quoted_alias": '1 as "ASSETS"',
-}
+@dataclass(frozen=True)
+class EnvNames:
+    """Environment names the mutants spell, all read from vars.environments (dbt_project.yml)."""
+
+    databases: tuple[str, ...]  # sorted
+    tables: tuple[str, ...]  # env-bound table names that differ between targets (else all), sorted
+
+    @classmethod
+    def of(cls, env_map: EnvironmentMap) -> EnvNames:
+        per_target = [env_map.table_names(t) for t in env_map.targets]
+        common = frozenset.intersection(*per_target) if per_target else frozenset()
+        tables = sorted(env_map.all_table_names() - common) or sorted(env_map.all_table_names())
+        return cls(tuple(sorted(env_map.all_databases())), tuple(tables))
+
+    def everywhere(self) -> dict[str, str]:
+        """Equivalent edits applied on every target: names only inside a string or a quoted alias."""
+        if not self.databases:
+            return {}
+        first, last = self.databases[0], self.databases[-1]
+        return {"equivalent_string_literal": f"'copied from {first} to {last}' as note_text",
+                "equivalent_quoted_alias": f'1 as "{first}"'}
 
 
 def _add_projection(sql: str) -> Transform:
@@ -629,56 +709,206 @@ def window_mutants(node: CompiledNode, columns: Sequence[str]) -> Iterator[tuple
     yield "equivalent_explicit_asc", "explicit ascending order", _apply(tree, asc, d), True
 
 
-def grant_mutants(node: CompiledNode) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
+def grant_mutants(role: str, privilege: str) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
+    """Grant configs that lose the required role/privilege, and equivalent ones that keep it."""
+    other = "insert" if privilege.lower() != "insert" else "update"
     yield "drop_grant", "grants: {}", {}, False
-    yield "empty_grant", "grants: {select: []}", {"select": []}, False
-    yield "other_role", "grants: {select: [WEB_APP_RO]}", {"select": ["WEB_APP_RO"]}, False
-    yield "other_privilege", "grants: {insert: [WEB_APP]}", {"insert": ["WEB_APP"]}, False
-    yield "equivalent_extra_role", "grants: {select: [WEB_APP, ANALYST]}", {"select": ["WEB_APP", "ANALYST"]}, True
-    yield "equivalent_plus_key", "grants: {+select: [web_app]}", {"+select": ["web_app"]}, True
+    yield "empty_grant", f"grants: {{{privilege}: []}}", {privilege: []}, False
+    yield "other_role", f"grants: {{{privilege}: [{role}_RO]}}", {privilege: [f"{role}_RO"]}, False
+    yield "other_privilege", f"grants: {{{other}: [{role}]}}", {other: [role]}, False
+    yield "equivalent_extra_role", f"grants: {{{privilege}: [{role}, ANALYST]}}", \
+        {privilege: [role, "ANALYST"]}, True
+    yield "equivalent_plus_key", f"grants: {{+{privilege}: [{role.lower()}]}}", {f"+{privilege}": [role.lower()]}, True
 
 
-RAW_KILLS = [
-    ("hard_code_source", "source() replaced by UPLOAD_DB.PUBLIC.platform_viewership",
-     "{{ source('upload', 'platform_viewership') }}", "UPLOAD_DB.PUBLIC.platform_viewership"),
-    ("hard_code_quoted", 'source() replaced by "TEST_STAGING"."PUBLIC"."platform_viewership"',
-     "{{ source('upload', 'platform_viewership') }}", '"TEST_STAGING"."PUBLIC"."platform_viewership"'),
-    ("hard_code_config", "config(database='NOSEY_PROD') added", "\nwith\n",
-     "\n{{ config(database='NOSEY_PROD') }}\nwith\n"),
-    ("hard_code_two_part", "from ASSETS.episode_details", "\nwith\n",
-     "\nwith\n\nhard_coded as (select * from ASSETS.episode_details),\n"),
-    ("hard_code_table", "from EPISODE_DETAILS_TEST_STAGING", "\nwith\n",
-     "\nwith\n\nhard_coded as (select * from EPISODE_DETAILS_TEST_STAGING),\n"),
-]
-RAW_EQUIVALENTS = [
-    ("comment_name", "a SQL comment naming UPLOAD_DB.PUBLIC.platform_viewership", "\nwith\n",
-     "\n-- legacy: UPLOAD_DB.PUBLIC.platform_viewership and NOSEY_PROD.PUBLIC.x\nwith\n"),
-    ("jinja_comment_name", "a Jinja comment naming TEST_STAGING.PUBLIC.x", "\nwith\n",
-     "\n{# moved from TEST_STAGING.PUBLIC.platform_viewership #}\nwith\n"),
-    ("string_name", "a string literal naming ASSETS.PUBLIC.EPISODE_DETAILS", "\nwith\n",
-     "\nwith\n\nnotes as (select 'was ASSETS.PUBLIC.EPISODE_DETAILS' as note_text),\n"),
-    ("cte_named_like_db", "a CTE named assets, used qualified", "\nwith\n",
-     "\nwith\n\nassets as (select 1 as ref_id),\nassets_used as (select assets.ref_id from assets),\n"),
-    ("quoted_alias", 'a quoted alias "NOSEY_PROD"', "\nwith\n", '\nwith\n\nq as (select 1 as "NOSEY_PROD"),\n'),
-    ("ref_named_like_db", "ref('assets') (a model named like a database)", "\nwith\n",
-     "\nwith\n\nr as (select * from {{ ref('assets') }}),\n"),
-]
-YAML_KILLS = [
-    ("yaml_database", "database: TEST_STAGING on a model", "    config:\n",
-     "    config:\n      database: TEST_STAGING\n"),
-    ("yaml_alias", "alias: EPISODE_DETAILS_TEST_STAGING", "    config:\n",
-     "    config:\n      alias: EPISODE_DETAILS_TEST_STAGING\n"),
-]
-YAML_EQUIVALENTS = [
-    ("yaml_description", "description mentioning NOSEY_PROD", "    config:\n",
-     "    config:\n      meta: {note: 'prod runs in NOSEY_PROD'}\n"),
-]
+SOURCE_CALL = re.compile(r"\{\{\s*source\(\s*'(\w+)'\s*,\s*'(\w+)'\s*\)\s*\}\}")
+ANCHOR = "\nwith\n"
+
+
+def raw_source_edits(text: str, names: EnvNames) -> Iterator[tuple[str, str, str, str, bool]]:
+    """(operator, description, old, new, equivalent) edits of a model's raw source: environment names
+    spelled in code (must be flagged) or only in comments, strings and look-alike identifiers (must not).
+    The texts are only scanned by the checker, never run (hence the S608 waivers below)."""
+    if not names.databases or ANCHOR not in text:
+        return
+    first, last = names.databases[0], names.databases[-1]
+    low = first.lower()
+    call = SOURCE_CALL.search(text)
+    if call is not None:
+        table = call.group(2)
+        yield "hard_code_source", f"source() replaced by {last}.PUBLIC.{table}", call.group(0), \
+            f"{last}.PUBLIC.{table}", False
+        yield "hard_code_quoted", f'source() replaced by "{first}"."PUBLIC"."{table}"', call.group(0), \
+            f'"{first}"."PUBLIC"."{table}"', False
+    yield "hard_code_config", f"config(database='{last}') added", ANCHOR, \
+        f"\n{{{{ config(database='{last}') }}}}{ANCHOR}", False
+    yield "hard_code_two_part", f"from {first}.some_table", ANCHOR, \
+        f"{ANCHOR}\nhard_coded as (select * from {first}.some_table),\n", False  # noqa: S608
+    if names.tables:
+        yield "hard_code_table", f"from {names.tables[0]}", ANCHOR, \
+            f"{ANCHOR}\nhard_coded as (select * from {names.tables[0]}),\n", False  # noqa: S608
+    yield "comment_name", f"a SQL comment naming {last}.PUBLIC.x", ANCHOR, \
+        f"\n-- legacy: {last}.PUBLIC.x and {first}.PUBLIC.y{ANCHOR}", True
+    yield "jinja_comment_name", f"a Jinja comment naming {first}.PUBLIC.x", ANCHOR, \
+        f"\n{{# moved from {first}.PUBLIC.x #}}{ANCHOR}", True
+    yield "string_name", f"a string literal naming {first}.PUBLIC.X", ANCHOR, \
+        f"{ANCHOR}\nnotes as (select 'was {first}.PUBLIC.X' as note_text),\n", True
+    yield "cte_named_like_db", f"a CTE named {low}, used qualified", ANCHOR, \
+        f"{ANCHOR}\n{low} as (select 1 as ref_id),\n{low}_used as (select {low}.ref_id from {low}),\n", True  # noqa: S608
+    yield "quoted_alias", f'a quoted alias "{last}"', ANCHOR, f'{ANCHOR}\nq as (select 1 as "{last}"),\n', True
+    yield "ref_named_like_db", f"ref('{low}') (a model named like a database)", ANCHOR, \
+        f"{ANCHOR}\nr as (select * from {{{{ ref('{low}') }}}}),\n", True  # noqa: S608
+
+
+CONFIG_ANCHOR = "    config:\n"
+
+
+def yaml_edits(text: str, names: EnvNames) -> Iterator[tuple[str, str, str, str, bool]]:
+    if not names.databases or CONFIG_ANCHOR not in text:
+        return
+    first, last = names.databases[0], names.databases[-1]
+    yield "yaml_database", f"database: {first} on a model", CONFIG_ANCHOR, \
+        f"{CONFIG_ANCHOR}      database: {first}\n", False
+    if names.tables:
+        yield "yaml_alias", f"alias: {names.tables[0]}", CONFIG_ANCHOR, \
+            f"{CONFIG_ANCHOR}      alias: {names.tables[0]}\n", False
+    yield "yaml_description", f"meta note mentioning {last}", CONFIG_ANCHOR, \
+        f"{CONFIG_ANCHOR}      meta: {{note: 'prod runs in {last}'}}\n", True
+
+
+def _string_literals(node: CompiledNode) -> set[str]:
+    return {str(lit.this) for lit in parse(node.sql, node.dialect).find_all(exp.Literal) if lit.is_string}
+
+
+def literal_rewrite_mutants(node: CompiledNode, mapping: Mapping[str, str], operator: str,
+                            case_sensitive: bool) -> Iterator[tuple[str, str, str, bool]]:
+    """Every string literal equal to a key (case-insensitively unless case_sensitive) becomes its value."""
+    d = node.dialect
+    keys = {(k if case_sensitive else k.lower()): v for k, v in mapping.items()}
+
+    def apply(copy: exp.Expr) -> bool:
+        hits = [lit for lit in copy.find_all(exp.Literal) if lit.is_string and
+                (str(lit.this) if case_sensitive else str(lit.this).lower()) in keys]
+        for lit in hits:
+            lit.replace(exp.Literal.string(keys[str(lit.this) if case_sensitive else str(lit.this).lower()]))
+        return bool(hits)
+    shown = ", ".join(f"'{k}' -> '{v}'" for k, v in mapping.items())
+    yield operator, shown, _apply(parse(node.sql, d), apply, d), False
+
+
+def _split_word(word: str) -> str:
+    half = max(1, len(word) // 2)
+    return f"{word[:half]}_{word[half:]}"
+
+
+def _compares_number(value: int) -> Callable[[exp.Expr], bool]:
+    def selector(c: exp.Expr) -> bool:
+        return any(isinstance(side, exp.Literal) and not side.is_string and str(side.this) == str(value)
+                   for side in (c.this, c.expression))
+    return selector
+
+
+def _add_marker(node: CompiledNode, marker: str) -> Iterator[tuple[str, str, str, bool]]:
+    text = marker[:1].upper() + marker[1:]
+    literal = "'" + text.replace("'", "''") + "'"
+    yield "reintroduce_forbidden_literal", f"string literal {literal} reintroduced", \
+        _apply(parse(node.sql, node.dialect), _add_projection(f"{literal} as obsolete_reason"), node.dialect), False
+
+
+MutantItems = Iterator[tuple[str, str, str, bool]]
+
+
+def check_mutants(spec: CheckSpec, rule: Rule, node: CompiledNode, compiled: ProjectCompile,
+                  names: EnvNames) -> Iterator[tuple[CompiledNode, MutantItems, tuple[str, ...]]]:
+    """The mutation operators of one model check, keyed by its check type; every model name, column and
+    value comes from the rule entry (params, selectors) or the compiled project: (node, mutants, also_check)."""
+    params = spec.params
+    if spec.check == "required_filter":
+        table = str(dict(params.get("source") or {}).get("table", "source_table"))
+        relation = f"{names.databases[-1]}.PUBLIC.{table}" if names.databases else table
+        yield node, rl1_mutants(node, params, relation), ()
+    elif spec.check == "union_fallback_guard":
+        yield node, rl2_mutants(node, params), ()
+    elif spec.check == "phase_value":
+        value = str(params["value"])
+        siblings = sorted({str(c.params["value"]) for c in rule.checks
+                           if c.check == spec.check and "value" in c.params})
+        beyond = str(max(int(v) for v in siblings) + 1) if all(v.isdigit() for v in siblings) else f"{value}x"
+        alternatives = [v for v in [*siblings, beyond, ""] if v != value]
+        yield node, literal_mutants(node, str(params.get("column", "phase")), value, alternatives, "swap_phase",
+                                    [f"'{value}'", f"cast('{value}' as varchar(10))"]), ()
+    elif spec.check == "reads_only":
+        through = [str(x) for x in params.get("through") or []]
+        forbidden = [str(x) for x in params.get("forbidden") or []]
+        if not forbidden:
+            return
+        parents = sorted({p.name for uid in node.depends_on if (p := compiled.nodes.get(uid)) is not None
+                          and p.resource_type == "model"})
+        for parent in parents:
+            yield node, replace_relation(node, parent, forbidden[0]), ()
+        for parent in parents:  # one step upstream: a parent that stops reading `through`
+            upstream = compiled.by_name(parent)
+            if upstream is None or parent in through:
+                continue
+            for allowed in through:
+                yield upstream, replace_relation(upstream, allowed, forbidden[0]), (node.name,)
+    elif spec.check == "data_type_branch":
+        column = str(params.get("column", "data_type"))
+        for value in [str(v) for v in params.get("values") or []]:
+            yield node, literal_rewrite_mutants(node, {value: value[:3] if value[:3] != value else f"{value}_x"},
+                                                "drop_data_type_branch", False), ()
+        yield node, swapped_comparisons(node, "equivalent_swapped_data_type_test",
+                                        _compares_column_with(column.lower(), True)), ()
+    elif spec.check == "forbidden_literal":
+        for marker in [str(m) for m in params.get("markers") or []]:
+            yield node, _add_marker(node, marker), ()
+    elif spec.check == "output_literal":
+        value = str(params["value"])
+        alternatives = [str(int(value) + 1), str(int(value) - 1 if int(value) > 1 else 9)] if value.isdigit() \
+            else [f"{value}x", ""]
+        # operator name kept from the first output_literal red line (the bucket order, RL-8)
+        yield node, literal_mutants(node, str(params["column"]), value, alternatives, "change_bucket_order"), ()
+    elif spec.check == "window_order_prefix":
+        yield node, window_mutants(node, [str(c) for c in params["columns"]]), ()
+    elif spec.check == "required_literal":
+        case_sensitive = bool(params.get("case_sensitive", False))
+        present = _string_literals(node)
+        seen = present if case_sensitive else {x.lower() for x in present}
+        options = [str(o) for o in params.get("any_of") or []]
+        found = [o for o in options if (o if case_sensitive else o.lower()) in seen]
+        if found and case_sensitive and any(o.upper() != o for o in found):
+            yield node, literal_rewrite_mutants(node, {o: o.upper() for o in found}, "upper_case_literal", True), ()
+        elif found:
+            yield node, literal_rewrite_mutants(node, {o: _split_word(o) for o in found}, "drop_required_literal",
+                                                case_sensitive), ()
+    elif spec.check == "year_guard":
+        minimum = int(params.get("minimum", 2000))
+        yield node, number_comparison_mutants(node, minimum, [minimum - 30, minimum - 100], "weaken_year_guard"), ()
+        yield node, swapped_comparisons(node, "equivalent_swapped_year_guard", _compares_number(minimum)), ()
+
+
+def _mutated_nodes(spec: CheckSpec, rule: Rule, compiled: ProjectCompile) -> list[CompiledNode]:
+    """The models a check's mutants are made on: the selected ones; for a path/tag-selected check whose
+    selection is broad, the selected models the same rule names elsewhere (else the first selected)."""
+    nodes, _missing = compiled.select(spec.selector)
+    if spec.selector.names or spec.check not in BROAD_CHECKS:
+        return nodes
+    named = {n for other in rule.checks for n in other.selector.names}
+    chosen = [n for n in nodes if n.name in named]
+    return chosen or nodes[:1]
+
+
+BROAD_CHECKS = frozenset({"forbidden_literal"})  # checks that scan many models for one marker
 
 
 def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: EnvironmentMap,
              root: Path, mutate_targets: Sequence[str] | None = None) -> list[Mutant]:
-    """Every mutant of every protected model on the chosen compiles (the others are comparison partners)."""
+    """Every mutant of every model the rules select, on the chosen compiles (the others are comparison
+    partners). Operators are keyed by check type; models, columns and values come from governance/redlines.yml
+    and environment names from vars.environments: adding a model to a rule's selector adds its mutants."""
     mutants: list[Mutant] = []
+    names = EnvNames.of(env_map)
+    spread = names.everywhere()
 
     def add(rule: str, node: CompiledNode, items: Iterator[tuple[str, str, str, bool]],
             also: tuple[str, ...] = ()) -> None:
@@ -687,106 +917,68 @@ def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: E
                 continue
             mutants.append(Mutant(f"{rule}:{node.name}:{node.target}:{operator}:{len(mutants)}", rule, node.name,
                                   node.target, operator, description, is_equivalent, sql=sql, also_check=also,
-                                  same_everywhere=operator in EVERYWHERE))
+                                  everywhere=spread.get(operator, "")))
 
-    def spec_params(rule_id: str, check: str) -> Mapping[str, Any]:
-        for spec in gov.rule(rule_id).checks:
-            if spec.check == check:
-                return spec.params
-        raise ConfigError(f"{rule_id} has no {check} check")
-
-    protected: set[str] = set()
+    named = sorted({n for r in gov.rules for spec in r.checks for n in spec.selector.names})
     for target, compiled in compiles.items():
         if mutate_targets is not None and target not in mutate_targets:
             continue
-        move = compiled.by_name("stg_upload__platform_viewership")
-        if move is not None:
-            add("RL-1", move, rl1_mutants(move, spec_params("RL-1", "required_filter")))
-            protected.add(move.name)
-        refser = compiled.by_name("int_match_ref_id_series")
-        if refser is not None:
-            add("RL-2", refser, rl2_mutants(refser, spec_params("RL-2", "union_fallback_guard")))
-            protected.add(refser.name)
-        for spec in gov.rule("RL-4").checks:
-            nodes, _ = compiled.select(spec.selector)
-            for node in nodes:
-                if spec.check == "phase_value":
-                    value = str(spec.params["value"])
-                    alts = [v for v in ("0", "1", "2", "3", "4", "") if v != value]
-                    add("RL-4", node, literal_mutants(node, "phase", value, alts, "swap_phase",
-                                                      [f"'{value}'", f"cast('{value}' as varchar(10))"]))
+        partners = [t for t, c in compiles.items() if t != target and c.dialect == compiled.dialect]
+        for rule in gov.rules:
+            for spec in rule.checks:
+                if spec.check == "grants_role":
+                    role, privilege = str(spec.params["role"]), str(spec.params.get("privilege", "select"))
+                    for node in compiled.select(spec.selector)[0]:
+                        for operator, description, grants, same in grant_mutants(role, privilege):
+                            mutants.append(Mutant(f"{rule.id}:{node.name}:{target}:{operator}:{len(mutants)}",
+                                                  rule.id, node.name, target, operator, description, same,
+                                                  grants=grants))
+                elif spec.check == "compiled_environment_binding":
+                    selected = {n.name for n in compiled.select(spec.selector)[0]} if not spec.selector.is_empty() \
+                        else {n.name for n in compiled.models()}
+                    for name in named:
+                        found = compiled.by_name(name)
+                        if found is not None and name in selected:
+                            add(rule.id, found, rl3_mutants(found, env_map, compiled, spread))
+                elif spec.check == "compiles_identical":
+                    if partners:
+                        for name in named:
+                            found = compiled.by_name(name)
+                            if found is not None:
+                                add(rule.id, found, target_dependent(found))
                 else:
-                    for other in ("int_episode_details_validated", "int_viewership_matched"):
-                        add("RL-4", node, replace_relation(node, other, "int_viewership_normalized"))
-                protected.add(node.name)
-        validated = compiled.by_name("int_episode_details_validated")
-        if validated is not None:
-            add("RL-4", validated, replace_relation(validated, "int_viewership_matched", "int_viewership_normalized"),
-                also=("fct_episode_details",))
-            add("RL-7", validated, string_literal_mutants(validated, "revenue", "rev", "drop_revenue_branch"))
-            add("RL-7", validated, _missing_week(validated))
-            add("RL-7", validated, swapped_comparisons(validated, "equivalent_swapped_data_type_test",
-                                                       _compares_column_with("data_type", True)))
-        for spec in gov.rule("RL-8").checks:
-            nodes, _ = compiled.select(spec.selector)
-            for node in nodes:
-                if spec.check == "output_literal":
-                    value = str(spec.params["value"])
-                    alts = [str(int(value) + 1), str(int(value) - 1 if int(value) > 1 else 9)]
-                    add("RL-8", node, literal_mutants(node, "bucket_priority", value, alts, "change_bucket_order"))
-                elif spec.check == "window_order_prefix":
-                    add("RL-8", node, window_mutants(node, [str(c) for c in spec.params["columns"]]))
-        parsed = [n for n in compiled.models() if n.original_file_path.startswith("models/silver/normalization/")]
-        for node in parsed:
-            literals = {str(lit.this) for lit in parse(node.sql, node.dialect).find_all(exp.Literal) if lit.is_string}
-            if "january" in literals:
-                add("RL-6", node, string_literal_mutants(node, "january", "jan_uary", "drop_month_name"))
-            if "q1" in literals and "q" not in literals:
-                add("RL-6", node, string_literal_mutants(node, "q1", "Q1", "upper_case_quarter"))
-            add("RL-6", node, number_comparison_mutants(node, 2000, [1970, 1900], "weaken_year_guard"))
-            add("RL-6", node, swapped_comparisons(node, "equivalent_swapped_year_guard", _compares_year))
-        for name in sorted(protected | {"int_match_ref_id_series"}):
-            found = compiled.by_name(name)
-            if found is not None:
-                add("RL-3", found, rl3_mutants(found, env_map, compiled))
-        partner = {"prod": "staging", "staging": "prod"}.get(target)
-        if partner in compiles:
-            for name in sorted(protected):
-                found = compiled.by_name(name)
-                if found is not None:
-                    add("RL-3", found, target_dependent(found))
-        for spec in gov.rule("RL-5").checks:
-            nodes, _ = compiled.select(spec.selector)
-            for node in nodes:
-                for operator, description, grants, same in grant_mutants(node):
-                    mutants.append(Mutant(f"RL-5:{node.name}:{target}:{operator}:{len(mutants)}", "RL-5", node.name,
-                                          target, operator, description, same, grants=grants))
-    # raw sources (target-independent)
+                    for node in _mutated_nodes(spec, rule, compiled):
+                        for mutated, items, also in check_mutants(spec, rule, node, compiled, names):
+                            add(rule.id, mutated, items, also)
+    # raw sources (target-independent): the named models' files and the YAML files declaring them
     first = next(iter(compiles.values()), None)
-    move = first.by_name("stg_upload__platform_viewership") if first else None
-    if move is not None:
-        path = move.original_file_path
-        text = (root / path).read_text(encoding="utf-8")
-        for operator, description, old, new in RAW_KILLS + RAW_EQUIVALENTS:
-            if old in text:
-                eq = (operator, description, old, new) in RAW_EQUIVALENTS
-                mutants.append(Mutant(f"RL-3:{move.name}:source:{operator}:{len(mutants)}", "RL-3", move.name, "*",
-                                      operator, description, eq, source=(path, text.replace(old, new, 1))))
-    yml = root / "models" / "gold" / "_gold__models.yml"
-    if yml.is_file():
-        text = yml.read_text(encoding="utf-8")
-        rel = yml.relative_to(root).as_posix()
-        for operator, description, old, new in YAML_KILLS + YAML_EQUIVALENTS:
-            if old in text:
-                eq = (operator, description, old, new) in YAML_EQUIVALENTS
-                mutants.append(Mutant(f"RL-3:gold_yaml:source:{operator}:{len(mutants)}", "RL-3", "_gold__models",
-                                      "*", operator, description, eq, source=(rel, text.replace(old, new, 1))))
+    for rule in gov.rules:
+        for spec in rule.checks:
+            if spec.check != "no_hard_coded_environment" or first is None:
+                continue
+            globs = [str(g) for g in spec.params.get("paths") or []]
+            for name in named:
+                model = first.by_name(name)
+                if model is None or not (root / model.original_file_path).is_file():
+                    continue
+                text = (root / model.original_file_path).read_text(encoding="utf-8")
+                if not SOURCE_CALL.search(text):
+                    continue
+                for operator, description, old, new, eq in raw_source_edits(text, names):
+                    mutants.append(Mutant(f"{rule.id}:{name}:source:{operator}:{len(mutants)}", rule.id, name, "*",
+                                          operator, description, eq, source=(model.original_file_path,
+                                                                             text.replace(old, new, 1))))
+            for yml in sorted(p for g in globs if g.endswith((".yml", ".yaml")) for p in root.glob(g)):
+                text = yml.read_text(encoding="utf-8")
+                declared = [n for n in named if re.search(rf"(?m)^\s*- name: {re.escape(n)}\s*$", text)]
+                if not declared:
+                    continue
+                rel = yml.relative_to(root).as_posix()
+                for operator, description, old, new, eq in yaml_edits(text, names):
+                    mutants.append(Mutant(f"{rule.id}:{yml.stem}:source:{operator}:{len(mutants)}", rule.id,
+                                          yml.stem, "*", operator, description, eq,
+                                          source=(rel, text.replace(old, new, 1))))
     return mutants
-
-
-def _missing_week(node: CompiledNode) -> Iterator[tuple[str, str, str, bool]]:
-    yield "reintroduce_missing_week", "validation message 'Missing week' reintroduced", \
-        _apply(parse(node.sql, node.dialect), _add_projection("'Missing week' as obsolete_reason"), node.dialect), False
 
 
 def run_mutant(mutant: Mutant, gov: Governance, compiles: Mapping[str, ProjectCompile], root: Path,
@@ -802,13 +994,13 @@ def run_mutant(mutant: Mutant, gov: Governance, compiles: Mapping[str, ProjectCo
             return MutantResult(mutant, False, "model vanished")
         if mutant.sql is not None:
             node = replace(node, compiled_code=mutant.sql)
-        if mutant.same_everywhere:
+        if mutant.everywhere:
             for other_target, other in compiles.items():
                 other_node = other.by_name(mutant.model)
                 if other_target == mutant.target or other_node is None:
                     continue
                 sql = _apply(parse(other_node.sql, other_node.dialect),
-                             _add_projection(EVERYWHERE[mutant.operator]), other_node.dialect)
+                             _add_projection(mutant.everywhere), other_node.dialect)
                 other_nodes = dict(other.nodes)
                 other_nodes[other_node.unique_id] = replace(other_node, compiled_code=sql)
                 mutated[other_target] = replace(other, nodes=other_nodes)
