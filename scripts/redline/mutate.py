@@ -1,11 +1,14 @@
 """`redline mutate`: mutation testing of the red-line checks themselves.
 
-Mutants are made from the compiled SQL (per target dialect), the resolved YAML config (grants) and the raw
-sources of the protected models: each mutant weakens or removes one protection (drop or weaken a predicate,
-drop the UNION branch, drop or invert NOT EXISTS, hard-code a database, drop a grant, swap a phase, change a
-bucket order...) and must be flagged by its rule (killed). Equivalent rewrites (reordered, qualified,
-renamed, three-valued-equivalent predicates, names in comments/strings/CTEs...) must NOT be flagged: each
-flag is a false positive. Exit 1 below the kill-rate threshold or with any false positive.
+Mutants are generated from governance/redlines.yml: each check type has its mutation operators, and the
+models, columns and values they mutate come from the rule entries (selectors, params), environment names
+from vars.environments; nothing in this module names a model. They change the compiled SQL (per target
+dialect), the resolved YAML config (grants) and the raw sources of the models the rules name. Each mutant
+weakens or removes one protection (drop or weaken a predicate, drop the UNION branch, drop or invert NOT
+EXISTS, hard-code a database, drop a grant, swap a phase, change a bucket order...) and must be flagged by its
+rule (killed). Equivalent rewrites (reordered, qualified, renamed, three-valued-equivalent predicates, names
+in comments/strings/CTEs...) must NOT be flagged: each flag is a false positive. Exit 1 below the kill-rate
+threshold or with any false positive.
 """
 
 from __future__ import annotations
@@ -607,19 +610,6 @@ def replace_relation(node: CompiledNode, old: str, new: str) -> Iterator[tuple[s
     yield "read_unmatched_rows", f"read {new} instead of {old}", _apply(tree, apply, d), False
 
 
-def string_literal_mutants(node: CompiledNode, old: str, new: str, operator: str,
-                           equivalent: bool = False) -> Iterator[tuple[str, str, str, bool]]:
-    d = node.dialect
-    tree = parse(node.sql, d)
-
-    def apply(copy: exp.Expr) -> bool:
-        hits = [lit for lit in copy.find_all(exp.Literal) if lit.is_string and str(lit.this) == old]
-        for lit in hits:
-            lit.replace(exp.Literal.string(new))
-        return bool(hits)
-    yield operator, f"'{old}' -> '{new}'", _apply(tree, apply, d), equivalent
-
-
 def number_comparison_mutants(node: CompiledNode, value: int, alternatives: Sequence[int],
                               operator: str) -> Iterator[tuple[str, str, str, bool]]:
     d = node.dialect
@@ -663,11 +653,6 @@ def _compares_column_with(column: str, literal_is_string: bool) -> Callable[[exp
         has_literal = any(isinstance(side, exp.Literal) and side.is_string == literal_is_string for side in sides)
         return has_column and has_literal
     return selector
-
-
-def _compares_year(c: exp.Expr) -> bool:
-    return any(isinstance(side, exp.Literal) and not side.is_string and str(side.this) == "2000"
-               for side in (c.this, c.expression))
 
 
 def window_mutants(node: CompiledNode, columns: Sequence[str]) -> Iterator[tuple[str, str, str, bool]]:

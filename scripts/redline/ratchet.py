@@ -244,7 +244,7 @@ def weaker_params(base: Any, head: Any, path: str, key: str = "") -> Iterator[tu
                 if same_sql:
                     yield from weaker_params(item, same_sql[0], f"{path}[{_show(item.get('sql', ''))}]")
                     continue
-            yield path, _show(base), f"{_show(head)} ({_show(item)} removed)"
+            yield path, _show(item), f"(removed; {len(head)} of {len(base)} left)"
         return
     if base == head:
         return
