@@ -209,7 +209,8 @@ def explain(rule_id: str, project_dir: Path | None, work_dir: Path | None, manif
         else:
             mutated = [t for t in compiles if t != "staging"] if "prod" in compiles else list(compiles)
             env_map = load_environment_map(root)
-            weak, same = trace.mutant_counts(gov, compiles, env_map, root, mutated).get(rule.id, (0, 0))
+            weak, same = trace.mutant_counts(gov, compiles, env_map, root, mutated, [rule.id]).get(
+                rule.id, (0, 0))
             click.echo(f"  {weak} weakening mutants must be killed, {same} equivalent rewrites must pass "
                        f"(targets {', '.join(mutated)})")
     except (ConfigError, ManifestError, CompileError, CheckError) as exc:

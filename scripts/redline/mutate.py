@@ -887,7 +887,8 @@ BROAD_CHECKS = frozenset({"forbidden_literal"})  # checks that scan many models 
 
 
 def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: EnvironmentMap,
-             root: Path, mutate_targets: Sequence[str] | None = None) -> list[Mutant]:
+             root: Path, mutate_targets: Sequence[str] | None = None,
+             only_rules: Sequence[str] | None = None) -> list[Mutant]:
     """Every mutant of every model the rules select, on the chosen compiles (the others are comparison
     partners). Operators are keyed by check type; models, columns and values come from governance/redlines.yml
     and environment names from vars.environments: adding a model to a rule's selector adds its mutants."""
@@ -905,11 +906,12 @@ def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: E
                                   everywhere=spread.get(operator, "")))
 
     named = sorted({n for r in gov.rules for spec in r.checks for n in spec.selector.names})
+    rules = [r for r in gov.rules if only_rules is None or r.id in only_rules]
     for target, compiled in compiles.items():
         if mutate_targets is not None and target not in mutate_targets:
             continue
         partners = [t for t, c in compiles.items() if t != target and c.dialect == compiled.dialect]
-        for rule in gov.rules:
+        for rule in rules:
             for spec in rule.checks:
                 if spec.check == "grants_role":
                     role, privilege = str(spec.params["role"]), str(spec.params.get("privilege", "select"))
@@ -937,7 +939,7 @@ def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: E
                             add(rule.id, mutated, items, also)
     # raw sources (target-independent): the named models' files and the YAML files declaring them
     first = next(iter(compiles.values()), None)
-    for rule in gov.rules:
+    for rule in rules:
         for spec in rule.checks:
             if spec.check != "no_hard_coded_environment" or first is None:
                 continue

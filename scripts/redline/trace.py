@@ -137,12 +137,13 @@ def tests_for(root: Path, rule_id: str) -> list[str]:
 
 
 def mutant_counts(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: EnvironmentMap, root: Path,
-                  mutate_targets: Sequence[str] | None) -> dict[str, tuple[int, int]]:
+                  mutate_targets: Sequence[str] | None,
+                  rule_ids: Sequence[str] | None = None) -> dict[str, tuple[int, int]]:
     """Per rule: (weakening mutants, equivalent rewrites) that `redline mutate` would run (none are run)."""
     from redline.mutate import generate
 
     counts: dict[str, tuple[int, int]] = {}
-    for m in generate(gov, compiles, env_map, root, mutate_targets):
+    for m in generate(gov, compiles, env_map, root, mutate_targets, only_rules=rule_ids):
         weak, same = counts.get(m.rule, (0, 0))
         counts[m.rule] = (weak, same + 1) if m.equivalent else (weak + 1, same)
     return counts

@@ -72,3 +72,21 @@ def test_probes_come_from_the_rules_probes_list(tmp_path: Path) -> None:
     found = trace.probes(tmp_path, rules, "RL-1")
     assert found == [trace.Probe("rl1_rows", "governance/probes/rl1_rows.yml", "pending rows only; 2 assertions"),
                      trace.Probe("rl1_gone", "", "no file under governance/probes/")]
+
+
+def test_mutant_count_is_mutates_own_count_for_the_rule() -> None:
+    from redline.config import load_governance
+    from redline.mutate import generate
+
+    from .helpers import env_map, fixture_sql, node, project
+
+    nodes = [node(n, fixture_sql("duckdb", n), "duckdb")
+             for n in ("stg_upload__platform_viewership", "int_match_ref_id_series")]
+    pcs = {"dev": project(nodes, "duckdb")}
+    gov = load_governance(ROOT)
+    everything = generate(gov, pcs, env_map(), ROOT)
+    for rule in ("RL-1", "RL-2", "RL-3"):
+        mine = [m for m in everything if m.rule == rule]
+        expected = (sum(not m.equivalent for m in mine), sum(m.equivalent for m in mine))
+        assert expected[0] > 0
+        assert trace.mutant_counts(gov, pcs, env_map(), ROOT, None, [rule]) == {rule: expected}
