@@ -539,8 +539,6 @@ def compare(root: Path, ref: str, today: dt.date | None = None) -> RatchetResult
 def render(result: RatchetResult) -> str:
     """Deterministic text: one block per veto and per bad approval, then a summary line."""
     lines: list[str] = []
-    if result.skipped:
-        return f"redline ratchet: {result.note}"
     for w in result.vetoes:
         lines += [
             f"======== VETO: {RATCHET_RULE} - {w.rule} weakened ({w.kind}) ========",
@@ -562,6 +560,9 @@ def render(result: RatchetResult) -> str:
     for a in result.approvals:
         if not a.problems and a.index not in used:
             lines.append(f"unused approval: {a.describe()}")
+    if result.skipped:
+        lines.append(f"redline ratchet: {result.note}; {len(result.bad_approvals)} invalid approval(s)")
+        return "\n".join(lines)
     lines.append(f"redline ratchet: {result.note}: {len(result.weakenings)} weakening(s), "
                  f"{len(result.approved)} approved, {len(result.vetoes)} veto(es), "
                  f"{len(result.bad_approvals)} invalid approval(s)")

@@ -234,6 +234,10 @@ def test_base_resolution(repo: Path) -> None:
     assert commit == "" and "skipped" in note
     text, code = run(repo, "auto", TODAY)
     assert code == 0 and "skipped" in text
+    approve(repo, **(GOOD | {"expiry": "2026-12-01"}))  # without a base an expired approval still fails
+    text, code = run(repo, "auto", TODAY)
+    assert code == 1 and "FAIL: GOV-APPROVAL" in text and "skipped" in text
+    (repo / "governance" / "approvals.yml").unlink()
     # a second commit: HEAD~1
     (repo / "README.md").write_text("x\n", encoding="utf-8")
     git(repo, "add", "-A")
