@@ -262,3 +262,14 @@ def test_cli_check_base_vetoes_before_compiling(repo: Path) -> None:
     assert result.exit_code == 1
     alone = CliRunner().invoke(cli, ["ratchet", "--project-dir", str(repo), "--base", "HEAD"])
     assert alone.exit_code == 1 and "RL-5 weakened (rule_removed)" in alone.output
+
+
+def test_readme_veto_is_what_the_ratchet_prints(repo: Path) -> None:
+    """The README's captured veto: RL-1's phase predicate deleted from the rules file."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("Deleting RL-1's phase predicate gives:\n\n```text\n", 1)[1].split("```", 1)[0]
+    edit_rules(repo, lambda r: rule_of(r, "RL-1")["checks"][0]["params"]["predicates"].pop(1))
+    text = render(compare(repo, "HEAD", TODAY))
+    expected = [line for line in block.splitlines() if not line.startswith("redline ratchet: base HEAD (")]
+    assert text.splitlines()[:len(expected)] == expected
+    assert text.splitlines()[-1].endswith("1 weakening(s), 0 approved, 1 veto(es), 0 invalid approval(s)")
