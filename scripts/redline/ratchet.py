@@ -529,6 +529,8 @@ def compare(root: Path, ref: str, today: dt.date | None = None) -> RatchetResult
                                      head_by_id, base_by_id, today)
     approved: list[tuple[Weakening, Approval]] = []
     for w in weakenings:
+        if (base_by_id.get(w.rule) or {}).get("absolute"):
+            continue  # an absolute red line has no override: no approval can cover weakening it
         for a in approvals:
             if a.covers(w):
                 approved.append((w, a))

@@ -146,6 +146,15 @@ def test_approved_weakening_passes_and_says_so(repo: Path) -> None:
     assert "approved: RL-2 severity_lowered" in render(result)
 
 
+def test_no_approval_covers_weakening_an_absolute_rule(repo: Path) -> None:
+    """RL-1 is absolute (DOMAIN §8.1: no override): even a complete, current approval leaves the veto."""
+    edit_rules(repo, lambda rules: rule_of(rules, "RL-1").update(severity="warn"))
+    approve(repo, **(GOOD | {"rule": "RL-1"}))
+    result = compare(repo, "HEAD", TODAY)
+    assert [(w.rule, w.kind) for w in result.vetoes] == [("RL-1", "severity_lowered")]
+    assert result.exit_code == 1
+
+
 def test_approval_of_another_kind_or_check_does_not_cover(repo: Path) -> None:
     edit_rules(repo, WEAKENINGS["severity lowered"][0])
     approve(repo, **(GOOD | {"change": "check_removed"}))
