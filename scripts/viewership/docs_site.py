@@ -461,6 +461,7 @@ def generate(site_dir: Path, target: str | None = None, target_path: Path | None
             shutil.copyfile(source, site_dir / name)
     cleared = make_self_contained(site_dir)
     annotated = annotate_red_lines(site_dir, rules)
+    _add_column_lineage(site_dir, root)
     findings = verify(site_dir)
     if findings:
         raise DocsSiteError("the docs site is not self-contained:\n  " + "\n  ".join(map(str, findings)))
@@ -478,6 +479,17 @@ def generate(site_dir: Path, target: str | None = None, target_path: Path | None
         warnings=warnings,
         seconds=time.monotonic() - started,
     )
+
+
+def _add_column_lineage(site_dir: Path, root: Path) -> None:
+    """Hook: the pipeline picture on the overview and column lineage on model pages (viewership.column_lineage)."""
+    from viewership.column_lineage import site as column_lineage_site
+    from viewership.column_lineage.extract import ColumnLineageError
+
+    try:
+        column_lineage_site.annotate(site_dir, root)
+    except ColumnLineageError as exc:
+        raise DocsSiteError(f"column lineage: {exc}") from exc
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

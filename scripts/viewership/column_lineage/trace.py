@@ -99,7 +99,8 @@ def _step(project: ProjectLineage, ref: ColumnRef, depth: int, via: str = "value
 
 def trace(project: ProjectLineage, ref: ColumnRef) -> Trace:
     """Every column ``ref``'s value is made of, breadth first, each once, down to source columns; then the
-    join keys that matched those values' rows, followed down to their source columns the same way."""
+    join keys that matched those values' rows, followed down to their source columns (with the keys of
+    their own joins)."""
     start = _step(project, ref, 0)
     seen = {ref}
     upstream: list[Step] = []
@@ -111,7 +112,8 @@ def trace(project: ProjectLineage, ref: ColumnRef) -> Trace:
                 continue
             step = _step(project, current, depth, via)
             upstream.append(step)
-            for parent in step.inputs:
+            # the keys of a key's own join are followed too: what chose the row that chose this row
+            for parent in (*step.inputs, *(step.matched_on if via == "match" else ())):
                 if parent not in seen:
                     seen.add(parent)
                     queue.append((parent, depth + 1))
