@@ -90,8 +90,8 @@ def render_svg(manifest: Mapping[str, Any], with_tests: bool = False) -> str:
                    f'height="{band_height:.1f}" fill="{fill}" rx="4"/>')
         title_lines = layered.LAYER_TITLES.get(layer, layer).split(" · ")
         for index, line in enumerate(title_lines):
-            y = y0 + 18 + index * 15
-            out.append(f'<text x="8" y="{y:.1f}" font-size="{13 if index == 0 else 11}" '
+            title_y = y0 + 18 + index * 15
+            out.append(f'<text x="8" y="{title_y:.1f}" font-size="{13 if index == 0 else 11}" '
                        f'font-weight="{"bold" if index == 0 else "normal"}" fill="#37474f">{escape(line)}</text>')
     half = (RANK_HEIGHT - 12) / 2
     for parent, child in graph.edges:
