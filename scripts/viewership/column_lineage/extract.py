@@ -369,13 +369,14 @@ class _ModelWalker:
             children = self._children_by_column(node)
             for column in list(holder.this.find_all(exp.Column)):
                 child = children.get((column.table.lower(), column.name.lower()))
-                if child is None:
+                if child is None:  # e.g. a column of a union: its name, without the CTE's alias
+                    column.set("table", None)
                     continue
                 replacement = folded(child)
                 if replacement is None:
                     column.set("table", None)
                     continue
-                if not isinstance(replacement, (exp.Column, exp.Literal, exp.Func, exp.Paren, exp.Cast)):
+                if not isinstance(replacement, (exp.Column, exp.Literal, exp.Func, exp.Paren, exp.Cast, exp.Window)):
                     replacement = exp.Paren(this=replacement)
                 column.replace(replacement)
             result: exp.Expr = holder.this
@@ -383,6 +384,8 @@ class _ModelWalker:
 
         if self._size(root) <= FOLDED_MAX_NODES:
             whole = folded(root)
+            while isinstance(whole, exp.Paren):
+                whole = whole.this
             text = " ".join(whole.sql(dialect=self.dialect).split()) if whole is not None else ""
             if text and len(text) <= FOLDED_MAX_CHARS:
                 return text
@@ -407,6 +410,8 @@ def _filters(tree: exp.Expr, dialect: str) -> tuple[Filter, ...]:
 
 
 def _add_filter(found: dict[tuple[str, str], Filter], clause: str, conjunct: exp.Expr, dialect: str) -> None:
+    while isinstance(conjunct, exp.Paren):
+        conjunct = conjunct.this
     text = " ".join(conjunct.sql(dialect=dialect).split())
     columns = tuple(sorted({column.name.lower() for column in conjunct.find_all(exp.Column)}))
     found.setdefault((clause, text), Filter(clause, text, columns))
