@@ -7,11 +7,14 @@ import json
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 
+from scripts.tests.docs.browser import Browser, Session, chromium_session
 from scripts.tests.harness import ROOT
+from viewership import docs_site
 from viewership import lineage as layered
 from viewership.column_lineage import cache, pipeline, redlines, site, trace
 from viewership.column_lineage.cli import main as lineage_cli
@@ -274,8 +277,73 @@ def test_site_pages_show_the_pipeline_and_column_lineage(docs_site_dir: Path) ->
     table = description[description.index(f"### {site.LINEAGE_HEADING}"):]
     row = next(line for line in table.splitlines() if line.startswith("| revenue_amount |"))
     assert f"`{UPLOAD}.revenue`" in row and "int_episode_details_validated.revenue" in row
-    assert "| **phase** |" in table and "**RL-4**" in table
+    assert "| **phase** | computed | **RL-4** |" in table
     assert "Lineage: computed, from upload.platform_viewership.revenue." in \
         manifest["nodes"][GOLD]["columns"]["revenue_amount"]["description"]
     bronze = manifest["nodes"]["model.viewership.stg_upload__platform_viewership"]["description"]
     assert "Red-line protected predicates" in bronze and "— RL-1" in bronze
+
+
+# --- in the browser ----------------------------------------------------------------------------------------
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+LAPTOP = (1400, 900)
+PICTURE = f'img[src="{site.PIPELINE_PICTURE}"]'
+
+
+def _row_text(session: Session, column: str) -> str:
+    rows = session.find_xpath(f"//table//tr[td[1][normalize-space(.)='{column}']]")
+    return session.text(rows[0]) if rows else ""
+
+
+def test_browser_home_pipeline_and_revenue_lineage(docs_site_dir: Path, browser: Browser) -> None:
+    """At laptop size: the site opens on the pipeline picture; fct_episode_details shows revenue_amount's lineage
+    back to the upload column, and its link leads to the upstream model's own lineage."""
+    server = docs_site.start_server(docs_site_dir)
+    origin = docs_site.server_url(server)
+    try:
+        with chromium_session(browser) as session:
+            session.set_window_size(*LAPTOP)
+            session.get(origin)
+            session.wait_text(site.PIPELINE_HEADING)
+            width = session.wait_for("the pipeline picture to load", lambda: session.script(
+                f"var i = document.querySelector('{PICTURE}');"
+                "return i && i.complete && i.naturalWidth > 0 ? i.getBoundingClientRect().width : 0;"))
+            assert width >= 0.9 * 1000, f"the pipeline picture is drawn {width:.0f} px wide at {LAPTOP}"
+            top = session.script(f"return document.querySelector('{PICTURE}').getBoundingClientRect().top;")
+            assert top < LAPTOP[1] / 2, "the picture is the first thing on the home page"
+            assert "data tests" in session.body_text()
+            _shoot(session, "05_home_pipeline.png")
+
+            session.get(f"{origin}#!/model/{GOLD}")
+            session.wait_text(site.LINEAGE_HEADING)
+            row = session.wait_for("the revenue_amount row", lambda: _row_text(session, "revenue_amount"))
+            assert "computed" in row and f"{UPLOAD}.revenue" in row and "int_episode_details_validated.revenue" in row
+            phase = _row_text(session, "phase")
+            assert "RL-4" in phase
+            session.script("document.evaluate(\"//table//tr[td[1][normalize-space(.)='revenue_amount']]\", document, "
+                           "null, 9, null).singleNodeValue.cells[0].scrollIntoView({block: 'center', inline: 'start'});"
+                           "document.querySelectorAll('*').forEach(function (e) { e.scrollLeft = 0; });")
+            time.sleep(0.3)
+            _shoot(session, "06_fct_episode_details_column_lineage.png")
+
+            link = session.find_xpath("//table//tr[td[1][normalize-space(.)='revenue_amount']]"
+                                      "//a[contains(@href, 'int_episode_details_validated')]")
+            assert link, "the upstream column links to its model"
+            session.click(link[0])
+            session.wait_for("the upstream model page",
+                             lambda: "int_episode_details_validated" in session.current_url)
+            session.wait_for("its column lineage", lambda: "int_viewership_matched.revenue" in
+                             _row_text(session, "revenue"))
+
+            external = [url for url in session.requested_urls()
+                        if urlsplit(url).scheme in {"http", "https", "ws", "wss"} and not url.startswith(origin)]
+            assert external == [], f"the docs site fetched from outside the loopback server: {external}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _shoot(session: Session, name: str) -> Path:
+    path = session.screenshot(SCREENSHOTS / name)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000, path
+    return path

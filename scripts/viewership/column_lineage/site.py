@@ -61,8 +61,9 @@ def lineage_markdown(project: ProjectLineage, unique_id: str, rules: list[Any]) 
     lines = [f"### {LINEAGE_HEADING}", "",
              "From the compiled SQL (`viewership-lineage MODEL.COLUMN` prints the whole chain). *Made of*: the "
              "columns of the models this one reads; *source columns*: the upload, catalog and dictionary columns "
-             "it comes from (*matched on*: the source columns of the join keys that chose the row).", "",
-             "| column | kind | made of | source columns | red lines |", "| --- | --- | --- | --- | --- |"]
+             "it comes from (*matched on*: the source columns of the join keys that chose the row; the CLI lists them "
+             "all).", "",
+             "| column | kind | red lines | source columns | made of |", "| --- | --- | --- | --- | --- |"]
     for column in project.columns_of(unique_id):
         result = trace.trace(project, ColumnRef(unique_id, column.column))
         made_of = ", ".join(_link(project.relations[i.relation], i.column) for i in column.inputs
@@ -70,13 +71,13 @@ def lineage_markdown(project: ProjectLineage, unique_id: str, rules: list[Any]) 
         if column.kind == "computed":
             made_of = (_code(column.expression) + (" from " + made_of if made_of else "")).strip()
         sources = ", ".join(f"`{step.relation.label}.{step.ref.column}`" for step in result.sources)
-        matched = ", ".join(f"`{step.relation.label}.{step.ref.column}`" for step in result.matched_sources)
+        matched = _matched_summary(result)
         if matched:
-            sources = (sources + "; " if sources else "") + f"matched on {matched}"
+            sources = (sources + "; " if sources else "") + matched
         rules_cell = ", ".join(f"**{rule}**" for rule in protected.get(column.column, []))
         name = f"**{column.column}**" if rules_cell else column.column
-        lines.append(f"| {name} | {column.kind} | {made_of or '—'} | {sources or '— (constant or generated)'} "
-                     f"| {rules_cell} |")
+        lines.append(f"| {name} | {column.kind} | {rules_cell} | {sources or '— (constant or generated)'} "
+                     f"| {made_of or '—'} |")
     predicates = redlines.protected_predicates(guards, relation.filters)
     if predicates:
         lines += ["", "**Red-line protected predicates** (rows are kept or matched by these):", ""]
@@ -88,6 +89,22 @@ def lineage_markdown(project: ProjectLineage, unique_id: str, rules: list[Any]) 
     if unique_id in project.failures:
         lines += ["", f"Lineage could not be computed: {project.failures[unique_id]}"]
     return "\n".join(lines)
+
+
+def _matched_summary(result: trace.Trace) -> str:
+    """"matched on upload ref_id, platform_content_name (+ 9 catalog/dictionary keys)": the upload columns
+    that chose the row by name, the other sources' keys counted (the CLI lists them all)."""
+    by_relation: dict[str, list[str]] = {}
+    for step in result.matched_sources:
+        by_relation.setdefault(step.relation.label, []).append(step.ref.column)
+    if not by_relation:
+        return ""
+    upload = [label for label in by_relation if label.split(".", 1)[0] == "upload"]
+    parts = [f"{label.split('.', 1)[0]} {', '.join(sorted(by_relation[label]))}" for label in upload]
+    others = sum(len(columns) for label, columns in by_relation.items() if label not in upload)
+    if others:
+        parts.append(f"{others} catalog/dictionary key{'s' if others != 1 else ''}")
+    return "matched on " + "; ".join(parts)
 
 
 def column_note(project: ProjectLineage, unique_id: str, column: str) -> str:
