@@ -347,3 +347,12 @@ def _shoot(session: Session, name: str) -> Path:
     path = session.screenshot(SCREENSHOTS / name)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000, path
     return path
+
+
+def test_readme_shows_the_column_lineage_screenshot() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Docs site and lineage"):]
+    section = section[: section.index("\n## ", 1)]
+    for name in ("06_fct_episode_details_column_lineage.png", "05_home_pipeline.png"):
+        assert f"(docs/screenshots/{name})" in section and (SCREENSHOTS / name).is_file(), name
+    assert "viewership-lineage MODEL.COLUMN" in section
