@@ -229,6 +229,8 @@ def test_cli_prints_json_text_and_dot(docs_site_dir: Path) -> None:
     last = next(entry for entry in data["upstream"] if entry["model"] == "platform_viewership")
     assert (last["resource_type"], last["source"]) == ("source", "upload")
     assert all({"model", "column", "expression"} <= set(entry) for entry in data["upstream"])
+    parsed = next(entry for entry in data["upstream"] if entry["model"] == "int_viewership_parsed")
+    assert parsed["kind"] == COMPUTED and parsed["steps"], "the computing CTE steps inside the model are listed"
 
     text = runner.invoke(lineage_cli, ["fct_episode_details.year", *args])
     assert text.exit_code == 0 and f"source columns: {UPLOAD}.date, {UPLOAD}.year" in text.stdout

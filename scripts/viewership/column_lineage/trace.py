@@ -23,6 +23,7 @@ class Step:
     depth: int
     matched_on: tuple[ColumnRef, ...] = ()
     via: str = "value"  # value: the column's value is made of it; match: a join key that chose the row
+    steps: tuple[str, ...] = ()  # computing steps inside the model ("cte.column = expression")
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def _step(project: ProjectLineage, ref: ColumnRef, depth: int, via: str = "value
     if found is None:
         why = project.failures.get(ref.relation, "the column is not in its model's compiled output")
         return Step(ref, relation, "unknown", why, (), depth, (), via)
-    return Step(ref, relation, found.kind, found.expression, found.inputs, depth, found.matched_on, via)
+    return Step(ref, relation, found.kind, found.expression, found.inputs, depth, found.matched_on, via,
+                found.steps)
 
 
 def trace(project: ProjectLineage, ref: ColumnRef) -> Trace:
@@ -152,6 +154,7 @@ def _entry(project: ProjectLineage, step: Step) -> dict[str, Any]:
                        if i.relation in project.relations],
         "via": step.via,
         "depth": step.depth,
+        "steps": list(step.steps),
     }
 
 
