@@ -8,7 +8,8 @@ script from a CDN (``//d1fc8wv8zag5ca.cloudfront.net/.../sp.js``). This module
 * ``generate``: runs ``dbt docs generate`` with usage stats off, copies the three files into the site
   folder, clears the tracking flag in the site's copy of the manifest if a profile turned it on, appends
   to every model with ``meta.red_lines`` its rules from ``governance/redlines.yml`` (incident, impact,
-  override) so its page shows them, and verifies the result;
+  override) so its page shows them, adds the pipeline picture and column lineage
+  (``viewership.column_lineage.site``), and verifies the result;
 * ``verify``: fails on anything the browser would fetch from another host: ``src``/``href`` of
   script, link, img, iframe, ... tags and CSS ``url()``/``@import`` in the HTML, the tracking flag,
   and Markdown/HTML images in any description of the manifest (descriptions are rendered as HTML);

@@ -254,6 +254,36 @@ def test_red_line_columns_and_predicates(project_lineage: ProjectLineage) -> Non
     assert redlines.protected_columns(redlines.guards(rules, gold), gold.columns) == {"phase": ["RL-4"]}
     bucket = project_lineage.relations["model.viewership.int_match_full_data"]
     assert "RL-8" in redlines.protected_columns(redlines.guards(rules, bucket), bucket.columns)["bucket_priority"]
+    # RL-1's predicate columns are the upload's: the bronze output `phase` (a literal) is RL-4's only
+    assert redlines.protected_columns(redlines.guards(rules, bronze), bronze.columns) == {"phase": ["RL-4"]}
+    # a regular-expression parameter (year_columns) on a path selector
+    parsed = project_lineage.relations["model.viewership.int_viewership_parsed"]
+    assert redlines.protected_columns(redlines.guards(rules, parsed), parsed.columns) == {"year": ["RL-6"]}
+    # the winner's ordering is a protected "predicate" of the matching (bucket, then branch priority)
+    matched = project_lineage.relations["model.viewership.int_viewership_matched"]
+    windows = [(p.sql, ids) for p, ids in redlines.protected_predicates(redlines.guards(rules, matched),
+                                                                        matched.filters) if p.clause == "window"]
+    assert any("ORDER BY candidates.bucket_priority, candidates.branch_priority" in sql and ids == ["RL-8"]
+               for sql, ids in windows), windows
+    # RL-2's NOT EXISTS guard names the correlated ref_id and the title key
+    series = project_lineage.relations["model.viewership.int_match_ref_id_series"]
+    guarded = redlines.protected_predicates(redlines.guards(rules, series), series.filters)
+    assert any(p.sql.startswith("NOT EXISTS") and "RL-2" in ids for p, ids in guarded)
+
+
+def test_snapshot_meta_columns_and_unknown_tables() -> None:
+    manifest = _small_manifest()
+    snapshot = _node("snp_orders", "snapshots", 'select * from "db"."main"."stg_orders"', ["model.shop.stg_orders"])
+    snapshot["resource_type"] = "snapshot"
+    manifest["nodes"]["snapshot.shop.snp_orders"] = snapshot
+    manifest["nodes"]["model.shop.int_orphan"] = _node(
+        "int_orphan", "silver", 'select a.x as x from "db"."elsewhere"."unknown_table" as a', [])
+    project = analyse_manifest(manifest)
+    snap = {c.column: c for c in project.columns_of("snapshot.shop.snp_orders")}
+    assert snap["status"].inputs == (ColumnRef("model.shop.stg_orders", "status"),)
+    assert (snap["dbt_valid_from"].kind, snap["dbt_valid_from"].inputs) == (COMPUTED, ())
+    orphan = project.columns[("model.shop.int_orphan", "x")]
+    assert orphan.inputs == () and orphan.unresolved == ("db.elsewhere.unknown_table.x",)
 
 
 def test_pipeline_picture_hides_tests_unless_asked(docs_site_dir: Path) -> None:

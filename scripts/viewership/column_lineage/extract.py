@@ -13,8 +13,8 @@ to the columns of the relations the model reads. Each output column gets
 * its expression, folded through the model's CTEs into one expression over the input columns when that
   stays short, else the outermost computing step; and the computing steps inside the model.
 
-Row filters (top-level conjuncts of WHERE, HAVING and JOIN ... ON) are kept per model with the columns
-they name, so red-line predicates can be marked (see ``redlines.py``).
+Row filters (top-level conjuncts of WHERE, HAVING and JOIN ... ON, and ordered window functions, which pick
+rows) are kept per model with the columns they name, so red-line predicates can be marked (``redlines.py``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "snowflake": "snowflake"
 FOLDED_MAX_CHARS = 240
 FOLDED_MAX_NODES = 120
 # Bump when the result format or the algorithm changes: part of the cache key.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 
 
 class ColumnLineageError(Exception):
@@ -81,7 +81,7 @@ class Relation:
 class Filter:
     """A top-level conjunct of a WHERE, HAVING or JOIN ON of the model's SQL, with the columns it names."""
 
-    clause: str  # where | having | join
+    clause: str  # where | having | join | window
     sql: str
     columns: tuple[str, ...]
 
@@ -266,7 +266,9 @@ class _ModelWalker:
             return None
         uid = self.relation_of.get(_table_key(node.expression))
         if uid is None:
-            return ColumnRef("?" + node.expression.sql(dialect=self.dialect), _leaf_column(node, self.dialect))
+            table = node.expression
+            name = ".".join(part for part in (table.catalog, table.db, table.name) if part)
+            return ColumnRef("?" + name, _leaf_column(node, self.dialect))
         return ColumnRef(uid, _leaf_column(node, self.dialect))
 
     def analyse(self, output: str, root: Node) -> ColumnLineage:
@@ -406,6 +408,9 @@ def _filters(tree: exp.Expr, dialect: str) -> tuple[Filter, ...]:
         if on is not None:
             for conjunct in on.flatten() if isinstance(on, exp.And) else [on]:
                 _add_filter(found, "join", conjunct, dialect)
+    for window in tree.find_all(exp.Window):
+        if window.args.get("order"):  # an ordering picks rows (row_number() ... = 1)
+            _add_filter(found, "window", window, dialect)
     return tuple(found.values())
 
 

@@ -80,10 +80,10 @@ def lineage_markdown(project: ProjectLineage, unique_id: str, rules: list[Any]) 
                      f"| {made_of or '—'} |")
     predicates = redlines.protected_predicates(guards, relation.filters)
     if predicates:
-        lines += ["", "**Red-line protected predicates** (rows are kept or matched by these):", ""]
+        lines += ["", "**Red-line protected predicates** (rows are kept, matched or ranked by these):", ""]
         lines += [f"- {predicate.clause} {_code(predicate.sql, 200)} — {', '.join(rules_)}"
                   for predicate, rules_ in predicates]
-    model_rules = [guard.rule for guard in guards if not guard.patterns]
+    model_rules = [guard.rule for guard in guards if not guard.patterns and not guard.predicate_patterns]
     if model_rules:
         lines += ["", f"Red lines on the whole model (no single column): {', '.join(model_rules)}."]
     if unique_id in project.failures:
