@@ -388,3 +388,25 @@ def test_readme_shows_the_column_lineage_screenshot() -> None:
     for name in ("06_fct_episode_details_column_lineage.png", "05_home_pipeline.png"):
         assert f"(docs/screenshots/{name})" in section and (SCREENSHOTS / name).is_file(), name
     assert "viewership-lineage MODEL.COLUMN" in section
+
+
+def test_site_annotation_keeps_blank_descriptions_blank(tmp_path: Path) -> None:
+    manifest = _small_manifest()
+    manifest["nodes"]["model.shop.stg_orders"]["description"] = "Orders, typed."
+    manifest["nodes"]["model.shop.stg_orders"]["columns"] = {"amount_raw": {"description": "As uploaded."},
+                                                             "status": {"description": ""}}
+    manifest["nodes"]["model.shop.int_orders"]["description"] = ""
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = site.annotate(tmp_path, ROOT)
+    assert (report.models, report.from_cache) == (1, False)
+    assert site.annotate(tmp_path, ROOT).from_cache  # cached beside the site, by manifest hash
+    annotated = cache.read_manifest(tmp_path / "manifest.json")
+    stg = annotated["nodes"]["model.shop.stg_orders"]
+    assert f"### {site.LINEAGE_HEADING}" in stg["description"]
+    assert "| amount_raw | renamed |  | `raw.orders.amount_text` |" in stg["description"]
+    assert stg["columns"]["amount_raw"]["description"] == "As uploaded. Lineage: renamed, from raw.orders.amount_text."
+    assert stg["columns"]["status"]["description"] == ""
+    assert annotated["nodes"]["model.shop.int_orders"]["description"] == ""
+    gaps = {(gap.name, gap.column) for gap in docs_site.description_gaps(annotated)}
+    assert {("int_orders", None), ("stg_orders", "status")} <= gaps
+    assert (tmp_path / site.PIPELINE_PICTURE).read_text(encoding="utf-8").startswith("<svg")
