@@ -11,7 +11,9 @@ to the columns of the relations the model reads. Each output column gets
   the output, same name), ``renamed`` (the same, another name) or ``computed`` (anything else, including
   constants, which have no input),
 * its expression, folded through the model's CTEs into one expression over the input columns when that
-  stays short, else the outermost computing step; and the computing steps inside the model.
+  stays short, else the outermost computing step; and the computing steps inside the model;
+* the join keys it was matched on: input columns of other relations compared, in a JOIN ... ON conjunct,
+  with a relation its value comes from (a catalog ref_id is matched on the upload's keys).
 
 Row filters (top-level conjuncts of WHERE, HAVING and JOIN ... ON, and ordered window functions, which pick
 rows) are kept per model with the columns they name, so red-line predicates can be marked (``redlines.py``).
