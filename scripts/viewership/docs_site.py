@@ -8,7 +8,8 @@ script from a CDN (``//d1fc8wv8zag5ca.cloudfront.net/.../sp.js``). This module
 * ``generate``: runs ``dbt docs generate`` with usage stats off, copies the three files into the site
   folder, clears the tracking flag in the site's copy of the manifest if a profile turned it on, appends
   to every model with ``meta.red_lines`` its rules from ``governance/redlines.yml`` (incident, impact,
-  override) so its page shows them, and verifies the result;
+  override) so its page shows them, adds the pipeline picture and column lineage
+  (``viewership.column_lineage.site``), and verifies the result;
 * ``verify``: fails on anything the browser would fetch from another host: ``src``/``href`` of
   script, link, img, iframe, ... tags and CSS ``url()``/``@import`` in the HTML, the tracking flag,
   and Markdown/HTML images in any description of the manifest (descriptions are rendered as HTML);
@@ -461,6 +462,7 @@ def generate(site_dir: Path, target: str | None = None, target_path: Path | None
             shutil.copyfile(source, site_dir / name)
     cleared = make_self_contained(site_dir)
     annotated = annotate_red_lines(site_dir, rules)
+    _add_column_lineage(site_dir, root)
     findings = verify(site_dir)
     if findings:
         raise DocsSiteError("the docs site is not self-contained:\n  " + "\n  ".join(map(str, findings)))
@@ -478,6 +480,17 @@ def generate(site_dir: Path, target: str | None = None, target_path: Path | None
         warnings=warnings,
         seconds=time.monotonic() - started,
     )
+
+
+def _add_column_lineage(site_dir: Path, root: Path) -> None:
+    """Hook: the pipeline picture on the overview and column lineage on model pages (viewership.column_lineage)."""
+    from viewership.column_lineage import site as column_lineage_site
+    from viewership.column_lineage.extract import ColumnLineageError
+
+    try:
+        column_lineage_site.annotate(site_dir, root)
+    except ColumnLineageError as exc:
+        raise DocsSiteError(f"column lineage: {exc}") from exc
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -121,6 +121,9 @@ class Session:
     def current_url(self) -> str:
         return str(self._call("GET", "/url"))
 
+    def set_window_size(self, width: int, height: int) -> None:
+        self._call("POST", "/window/rect", {"width": width, "height": height})
+
     def script(self, source: str, *args: Any) -> Any:
         return self._call("POST", "/execute/sync", {"script": source, "args": list(args)})
 
