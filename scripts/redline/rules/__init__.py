@@ -4,6 +4,7 @@ import redline.rules.environment
 import redline.rules.grants
 import redline.rules.markers
 import redline.rules.matching
+import redline.rules.meaning
 import redline.rules.move_filter
 import redline.rules.phases
 import redline.rules.union_guard  # noqa: F401
