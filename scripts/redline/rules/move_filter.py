@@ -8,6 +8,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
+from redline.dataflow import scope_is_dead
 from redline.manifest import CompiledNode
 from redline.registry import CheckContext, CheckError, Problem, model_check, param
 from redline.sqlast import conjuncts, equivalent, parse, root_scope, selected_scopes
@@ -50,22 +51,37 @@ def required_filter(ctx: CheckContext, node: CompiledNode, params: Mapping[str, 
         if key in memo:
             return memo[key]
         memo[key] = frozenset()  # cycle guard
+        if scope_is_dead(scope):
+            memo[key] = frozenset()
+            return memo[key]  # a constant-false condition: no row reaches the output through here
         missing: set[int] = set()
         for child in scope.set_operation_scopes:
             missing |= unsatisfied(child)
-        for _name, src in selected_scopes(scope):
+        per_source: dict[str, set[int]] = {}
+        for name, src in selected_scopes(scope):
             if isinstance(src, exp.Table):
                 if _is_source(src, table_name, schema):
                     reads_source = True
-                    missing |= set(range(len(required)))
+                    per_source[name.lower()] = set(range(len(required)))
             else:
-                missing |= unsatisfied(src)
-        if missing and isinstance(scope.expression, exp.Select):
+                left = set(unsatisfied(src))
+                if left:
+                    per_source[name.lower()] = left
+        if per_source and isinstance(scope.expression, exp.Select):
             where = scope.expression.args.get("where")
-            for idx in list(missing):
-                _sql, cond, domains, _anchor = required[idx]
-                if any(equivalent(term, cond, domains) for term in conjuncts(where)):
-                    missing.discard(idx)
+            for term in conjuncts(where):
+                qualifiers = {c.table.lower() for c in term.find_all(exp.Column)}
+                for alias, open_ in per_source.items():
+                    # a conjunct filters this source's rows only when its columns are this source's
+                    # (`u2.processed` does not filter the rows of a second, self-joined scan `u`)
+                    if not qualifiers <= {alias, ""}:
+                        continue
+                    for idx in list(open_):
+                        _sql, cond, domains, _anchor = required[idx]
+                        if equivalent(term, cond, domains):
+                            open_.discard(idx)
+        for open_ in per_source.values():
+            missing |= open_
         result = frozenset(missing)
         memo[key] = result
         return result

@@ -83,3 +83,48 @@ def test_rl2_harmful_guards_vetoed(name: str) -> None:
     assert old in sql, "edit does not apply"
     messages = " | ".join(guard_problems(sql.replace(old, new, 1)))
     assert expected in messages, messages
+
+
+# ---------------------------------------------------------------- RL-1: rows re-entering, filter not reaching
+
+MOVE = "stg_upload__platform_viewership"
+PENDING_WHERE = ("    where\n        (processed is null or processed = false)\n"
+                 "        and (phase is null or phase = '')\n")
+NEW_ROWS_FROM = "    select pending.*\n    from pending\n"
+
+RL1_CASES = [
+    pytest.param(NEW_ROWS_FROM, "    select again.*\n    from pending\n"
+                 "    inner join upload as again on again.filename = pending.filename\n", {"processed", "phase"},
+                 id="self_join_brings_processed_rows_back"),
+    pytest.param(NEW_ROWS_FROM + "    where not exists (", "    select again.*\n    from upload as again\n"
+                 "    inner join pending on pending.filename = again.filename\n"
+                 "    where (pending.processed is null or pending.processed = false)\n"
+                 "        and (pending.phase is null or pending.phase = '') and not exists (",
+                 {"processed", "phase"},
+                 id="filter_applies_to_the_other_scan"),
+    pytest.param(PENDING_WHERE, PENDING_WHERE + "    union all\n    select upload.*\n    from upload\n"
+                 "    inner join \"warehouse\".\"upload\".\"file_status\" as fs on fs.filename = upload.filename\n"
+                 "    where fs.status = 'reprocess'\n", {"processed", "phase"}, id="file_status_rows_unioned_in"),
+    pytest.param("    from new_rows\n", "    from upload\n", {"processed", "phase"}, id="filter_cte_not_read"),
+    pytest.param(PENDING_WHERE, "    where\n        (processed is null or processed = false or 1 = 1)\n"
+                 "        and (phase is null or phase = '')\n", {"processed"}, id="filter_disabled_by_constant"),
+    pytest.param("    select *\n    from upload\n" + PENDING_WHERE,
+                 "    select u.*\n    from upload as u\n    where\n        (u.phase is null or u.phase = '')\n"
+                 "        and (u.processed = false or u.processed is null)\n", set(), id="qualified_reordered"),
+    pytest.param(PENDING_WHERE, PENDING_WHERE + "    union all\n    select * from upload where 1 = 0\n", set(),
+                 id="dead_branch_adds_no_rows"),
+    pytest.param(NEW_ROWS_FROM, "    select pending.*\n    from pending\n"
+                 "    inner join already_copied as seen using (viewership_id)\n", set(), id="using_join_elsewhere"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "missing"), RL1_CASES)
+def test_rl1_follows_the_rows(old: str, new: str, missing: set[str]) -> None:
+    sql = fixture_sql("duckdb", MOVE)
+    assert old in sql, "edit does not apply"
+    sql = sql.replace(old, new, 1)
+    move = node(MOVE, sql, "duckdb", path="models/bronze/upload/stg_upload__platform_viewership.sql",
+                materialized="incremental")
+    problems = run_check("required_filter", move, rule_params("RL-1", "required_filter"))
+    found = {p for p in ("processed", "phase") if any(f"({p} is null" in x.message for x in problems)}
+    assert found == missing, [p.message for p in problems]
