@@ -7,4 +7,5 @@ import redline.rules.matching
 import redline.rules.meaning
 import redline.rules.move_filter
 import redline.rules.phases
+import redline.rules.scope
 import redline.rules.union_guard  # noqa: F401
