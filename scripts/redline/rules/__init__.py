@@ -2,6 +2,7 @@
 
 import redline.rules.environment
 import redline.rules.grants
+import redline.rules.joins
 import redline.rules.markers
 import redline.rules.matching
 import redline.rules.meaning

@@ -128,3 +128,101 @@ def test_rl1_follows_the_rows(old: str, new: str, missing: set[str]) -> None:
     problems = run_check("required_filter", move, rule_params("RL-1", "required_filter"))
     found = {p for p in ("processed", "phase") if any(f"({p} is null" in x.message for x in problems)}
     assert found == missing, [p.message for p in problems]
+
+
+# ---------------------------------------------------------------- RL-4: matched rows only (outer joins)
+
+MATCHED = "int_viewership_matched"
+FINAL_JOIN = ("    from winners\n    inner join normalized\n"
+              "        on winners.viewership_id = normalized.viewership_id\n")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(None, None, "", id="as_compiled"),
+        pytest.param(FINAL_JOIN, "    from normalized\n    left join winners\n"
+                     "        on winners.viewership_id = normalized.viewership_id\n", "keeps every row",
+                     id="left_join_from_all_records"),
+        pytest.param(FINAL_JOIN, "    from winners\n    right join normalized\n"
+                     "        on winners.viewership_id = normalized.viewership_id\n", "keeps every row",
+                     id="right_join_to_all_records"),
+        pytest.param(FINAL_JOIN, "    from winners\n    full outer join normalized\n"
+                     "        on winners.viewership_id = normalized.viewership_id\n", "keeps every row",
+                     id="full_join"),
+        pytest.param(FINAL_JOIN, "    from normalized\n    inner join winners\n"
+                     "        on normalized.viewership_id = winners.viewership_id\n", "", id="inner_join_swapped"),
+        pytest.param(FINAL_JOIN, "    from winners\n    inner join normalized using (viewership_id)\n", "",
+                     id="using_join"),
+        pytest.param("    inner join series\n        on winners.series_id = series.series_id\n",
+                     "    left join series\n        on winners.series_id = series.series_id\n", "",
+                     id="left_join_to_a_lookup_is_fine"),
+    ],
+)
+def test_rl4_matched_rows_only(old: str | None, new: str | None, expected: str) -> None:
+    sql = fixture_sql("duckdb", MATCHED)
+    if old is not None:
+        assert old in sql, "edit does not apply"
+        sql = sql.replace(old, new or "", 1)
+    matched = node(MATCHED, sql, "duckdb", path="models/silver/matching/int_viewership_matched.sql")
+    messages = " | ".join(p.message for p in run_check("matched_rows_only", matched,
+                                                       rule_params("RL-4", "matched_rows_only")))
+    if expected:
+        assert expected in messages, messages
+    else:
+        assert messages == ""
+
+
+# ---------------------------------------------------------------- RL-8: priorities not re-mapped, tie-break
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(None, None, "", id="as_compiled"),
+        pytest.param("        bucket_priority,\n        branch,\n        branch_priority,\n"
+                     "        is_primary_title_match,\n        asset_title\n    from int_match_title_only",
+                     "        0 as bucket_priority,\n        branch,\n        branch_priority,\n"
+                     "        is_primary_title_match,\n        asset_title\n    from int_match_title_only",
+                     "re-computed", id="title_only_promoted_in_candidates"),
+        pytest.param("                bucket_priority,\n                branch_priority,\n                case",
+                     "                bucket_priority,\n                branch_priority desc,\n                case",
+                     "no row_number() window", id="fallback_before_strict"),
+        pytest.param("                case when is_primary_title_match then 0 else 1 end,\n                ref_id",
+                     "                ref_id,\n                case when is_primary_title_match then 0 else 1 end",
+                     "tie-break", id="tie_break_reordered"),
+        pytest.param("                case when is_primary_title_match then 0 else 1 end,\n                ref_id",
+                     "                CASE WHEN is_primary_title_match THEN 0 ELSE 1 END,\n  ref_id asc",
+                     "", id="tie_break_reformatted"),
+    ],
+)
+def test_rl8_winner_order(old: str | None, new: str | None, expected: str) -> None:
+    sql = fixture_sql("duckdb", MATCHED)
+    if old is not None:
+        assert old in sql, "edit does not apply"
+        sql = sql.replace(old, new or "", 1)
+    matched = node(MATCHED, sql, "duckdb", path="models/silver/matching/int_viewership_matched.sql")
+    messages = " | ".join(p.message for p in run_check("window_order_prefix", matched,
+                                                       rule_params("RL-8", "window_order_prefix")))
+    if expected:
+        assert expected in messages, messages
+    else:
+        assert messages == ""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "ok"),
+    [
+        pytest.param(None, None, True, id="as_compiled"),
+        pytest.param("1 as branch_priority", "3 as branch_priority", False, id="strict_after_fallback"),
+        pytest.param("cast('strict' as TEXT) as branch", "cast('fallback' as TEXT) as branch", False,
+                     id="labels_swapped"),
+    ],
+)
+def test_rl8_branch_order(old: str | None, new: str | None, ok: bool) -> None:
+    sql = fixture_sql("duckdb", REF_ID_SERIES)
+    if old is not None:
+        assert old in sql, "edit does not apply"
+        sql = sql.replace(old, new or "", 1)
+    problems = run_check("branch_order", refser(sql), rule_params("RL-8", "branch_order"))
+    assert (problems == []) is ok, [p.message for p in problems]
