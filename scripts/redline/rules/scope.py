@@ -166,7 +166,19 @@ def executed_environment_binding(ctx: CheckContext, params: Mapping[str, Any]) -
                     yield Problem(hook.owner, f"the {hook.kind} spells an environment name: {hit.why}",
                                   "the name from vars.environments via source()/ref()/env_database()",
                                   file=hook.file, line=1)
+        allowed = set(ctx.env_map.databases(compiled.target))
+        if compiled.target_database:
+            allowed.add(compiled.target_database.upper())
         for node in compiled.nodes.values():
+            if node.resource_type in {"model", "snapshot", "seed"} and node.database and \
+                    node.database.upper() not in allowed and node.materialized != "ephemeral":
+                key = (node.name, f"database:{node.database}")
+                if key not in reported:
+                    reported.add(key)
+                    yield Problem(node.name, f"{node.resource_type} is materialized in database {node.database} on "
+                                  f"{compiled.target}, not one of the target's databases {sorted(allowed)}",
+                                  "+database: a location of vars.environments",
+                                  file=node.original_file_path, line=1)
             if node.resource_type not in {"snapshot", "seed"} or not node.compiled_code:
                 continue
             for problem in compiled_environment_binding(ctx, node, {}):

@@ -209,3 +209,26 @@ def test_grants_by_location(tmp_path: Path, schema: str, database: str, exposed:
     ctx = dataclasses.replace(ctx_for(compiles), target="prod")
     problems = list(get("grants_by_location").func(ctx, model, rule_params("RL-5", "grants_by_location")))
     assert (problems == []) is ok, [p.message for p in problems]
+
+
+@pytest.mark.parametrize(("database", "ok"), [("TEST_STAGING", True), ("NOSEY_PROD", False), ("DBT_WORK", True)])
+def test_models_materialize_in_their_targets_databases(tmp_path: Path, database: str, ok: bool) -> None:
+    model = dataclasses.replace(node("int_viewership_matched", "select 1 as id", "snowflake", target="staging"),
+                                database=database, schema="PUBLIC")
+    compiles = {"staging": compile_of([model], write_manifest(tmp_path), "staging")}
+    problems = [p.message for p in get("executed_environment_binding").func(ctx_for(compiles), {})]
+    assert (problems == []) is ok, problems
+
+
+def test_alias_on_an_environment_relation_is_no_reference() -> None:
+    """Class 7: `... EPISODE_DETAILS_TEST_STAGING as episode_details` names the prod table only as an alias."""
+    sqls = {"staging": "select episode_details.id from STAGING_ASSETS.PUBLIC.EPISODE_DETAILS_TEST_STAGING "
+                       "as episode_details where episode_details.id > 0",
+            "prod": "select episode_details.id from ASSETS.PUBLIC.EPISODE_DETAILS as episode_details "
+                    "where episode_details.id > 0"}
+    nodes = {t: node("fct_episode_details", sql, "snowflake", target=t) for t, sql in sqls.items()}
+    compiles = {t: compile_of([n], Path("absent"), t) for t, n in nodes.items()}
+    for target, n in nodes.items():
+        ctx = dataclasses.replace(ctx_for(compiles), target=target)
+        assert list(get("compiled_environment_binding").func(ctx, n, {})) == []
+    assert list(get("compiles_identical").func(ctx_for(compiles), {})) == []
