@@ -325,8 +325,8 @@ def union_fallback_guard(ctx: CheckContext, node: CompiledNode, params: Mapping[
     unions = [s for s in _row_scopes(root)
               if isinstance(s.expression, exp.Union) and len(live_branches(s)) >= 2]
     if not unions:
-        yield Problem(node.name, "no UNION with two live branches reaches the model's output: the fallback "
-                      "branch is gone",
+        yield Problem(node.name, "no UNION reaches the model's output (with two live branches): the "
+                      "fallback branch is gone",
                       "UNION of the strict (title-checked) branch and the NOT EXISTS-guarded fallback branch",
                       anchor="union")
         return
