@@ -31,7 +31,7 @@ def constant(cond: exp.Expr | None) -> bool | None:
     if not any(isinstance(n, exp.Boolean | exp.Literal | exp.Null) for n in node.walk()):
         return None  # no constant inside: nothing to resolve (and no simplifier cost)
     try:
-        reduced = unparen(simplify(node.copy()))
+        reduced = unparen(simplify(_without_impossible(node.copy())))
     except (OptimizeError, RecursionError, ValueError, TypeError):
         return None
     if isinstance(reduced, exp.Boolean):
@@ -39,6 +39,31 @@ def constant(cond: exp.Expr | None) -> bool | None:
     if isinstance(reduced, exp.Null):
         return False
     return None
+
+
+def impossible_comparison(node: exp.Expr) -> bool:
+    """`lower(x) = 'Revenue'` / `upper(x) = 'q1'`: an equality no real value can satisfy (the case-folded side
+    never has the other letter case)."""
+    if not isinstance(node, exp.EQ):
+        return False
+    for fold, lit in ((node.this, node.expression), (node.expression, node.this)):
+        fold, lit = unparen(fold), unparen(lit)
+        if isinstance(lit, exp.Literal) and lit.is_string:
+            text = str(lit.this)
+            if isinstance(fold, exp.Lower) and text != text.lower():
+                return True
+            if isinstance(fold, exp.Upper) and text != text.upper():
+                return True
+    return False
+
+
+def _without_impossible(node: exp.Expr) -> exp.Expr:
+    for eq in list(node.find_all(exp.EQ)):
+        if impossible_comparison(eq):
+            if eq is node:
+                return exp.false()
+            eq.replace(exp.false())
+    return node
 
 
 def scope_is_dead(scope: Scope) -> bool:

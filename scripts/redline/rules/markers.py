@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from redline.dataflow import live_find
+from redline.dataflow import impossible_comparison, live_find
 from redline.manifest import CompiledNode
 from redline.registry import CheckContext, Problem, model_check, param
 from redline.sqlast import parse
@@ -116,6 +116,8 @@ def data_type_branch(ctx: CheckContext, node: CompiledNode, params: Mapping[str,
     values = [str(v).lower() for v in param(params, "values", list)]
     seen: set[str] = set()
     for cmp in live_find(node.sql, node.dialect, exp.EQ, exp.NEQ, exp.In, exp.Like, exp.ILike):
+        if impossible_comparison(cmp):
+            continue  # lower(data_type) = 'Revenue' never holds
         if not any(c.name.lower() == column for c in cmp.find_all(exp.Column)):
             continue
         for lit in cmp.find_all(exp.Literal):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlglot.optimizer.scope import Scope
 from redline.dataflow import scope_is_dead
 from redline.manifest import CompiledNode
 from redline.registry import CheckContext, CheckError, Problem, model_check, param
-from redline.sqlast import conjuncts, equivalent, parse, root_scope, selected_scopes
+from redline.sqlast import Unevaluable, column_names, conjuncts, equivalent, parse, root_scope, selected_scopes, truthy
 
 
 def _is_source(table: exp.Table, name: str, schema: str) -> bool:
@@ -67,6 +68,7 @@ def required_filter(ctx: CheckContext, node: CompiledNode, params: Mapping[str, 
                 left = set(unsatisfied(src))
                 if left:
                     per_source[name.lower()] = left
+        filtered_here = False
         if per_source and isinstance(scope.expression, exp.Select):
             where = scope.expression.args.get("where")
             for term in conjuncts(where):
@@ -80,13 +82,38 @@ def required_filter(ctx: CheckContext, node: CompiledNode, params: Mapping[str, 
                         _sql, cond, domains, _anchor = required[idx]
                         if equivalent(term, cond, domains):
                             open_.discard(idx)
+                            filtered_here = True
+            if filtered_here and not satisfiable(conjuncts(where)):
+                contradictions.append(where.this.sql(dialect=node.dialect)[:120] if where is not None else "")
         for open_ in per_source.values():
             missing |= open_
         result = frozenset(missing)
         memo[key] = result
         return result
 
+    all_domains: dict[str, list[Any]] = {}
+    for _sql, _cond, domains, _anchor in required:
+        all_domains.update(domains)
+    contradictions: list[str] = []
+
+    def satisfiable(terms: list[exp.Expr]) -> bool:
+        """Some row of the domains passes every conjunct over those columns (the filter keeps some row)."""
+        usable = [t for t in terms if column_names(t) and column_names(t) <= set(all_domains)]
+        cols = sorted(set().union(*(column_names(t) for t in usable))) if usable else []
+        try:
+            for values in itertools.product(*(all_domains[c] for c in cols)):
+                row = dict(zip(cols, values, strict=True))
+                if all(truthy(t, row) for t in usable):
+                    return True
+        except Unevaluable:
+            return True
+        return not usable
+
     left = unsatisfied(root_scope(tree))
+    for where_sql in contradictions:
+        yield Problem(node.name, f"the filter keeps no {location}.{table_name} row: its WHERE is a contradiction "
+                      f"for every processed/phase value (`{where_sql}`)",
+                      "a WHERE that keeps the pending rows", anchor="where")
     if not reads_source:
         yield Problem(node.name, f"the model no longer reads {location}.{table_name}",
                       f"a read of the {location} source {table_name} through the filtered CTE",

@@ -159,3 +159,21 @@ def test_label_flags(old: str | None, new: str | None, ok: bool) -> None:
     sql = fixture_sql("duckdb", VALIDATED) if old is None else edited(VALIDATED, old, new or "")
     problems = run_check("label_flags", validated(sql), rule_params("RL-7", "label_flags"))
     assert (problems == []) is ok, [p.message for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "ok"),
+    [
+        pytest.param("= 'revenue'", "= 'Revenue'", False, id="lower_never_equals_capitalised"),
+        pytest.param("lower(data_type) = 'revenue'", "upper(data_type) = 'REVENUE'", True, id="upper_upper"),
+    ],
+)
+def test_data_type_branch_constant_false_for_real_data(old: str, new: str, ok: bool) -> None:
+    sql = ("select *, case when lower(data_type) = 'revenue' then 'missing_revenue' "
+           "when lower(data_type) in ('viewership', 'viewership_revenue') then 'missing_views' end as reason "
+           "from matched")
+    assert old in sql
+    problems = run_check("data_type_branch", validated(sql.replace(old, new)), rule_params("RL-7", "data_type_branch"))
+    assert (problems == []) is ok, [p.message for p in problems]
+    assert constant(__import__("sqlglot").parse_one(f"select 1 where {sql.split('when ')[1].split(' then')[0]}"
+                                                    .replace(old, new)).args["where"]) is (None if ok else False)

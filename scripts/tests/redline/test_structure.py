@@ -226,3 +226,22 @@ def test_rl8_branch_order(old: str | None, new: str | None, ok: bool) -> None:
         sql = sql.replace(old, new or "", 1)
     problems = run_check("branch_order", refser(sql), rule_params("RL-8", "branch_order"))
     assert (problems == []) is ok, [p.message for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("extra", "vetoed"),
+    [
+        pytest.param("        and phase = '0'\n", True, id="phase_contradiction_keeps_no_row"),
+        pytest.param("        and processed = true\n", True, id="processed_contradiction_keeps_no_row"),
+        pytest.param("        and (processed is null or processed = false)\n", False, id="repeated_conjunct"),
+        pytest.param("        and filename is not null\n", False, id="narrowed_by_other_column"),
+    ],
+)
+def test_rl1_filter_constant_false_for_real_data(extra: str, vetoed: bool) -> None:
+    sql = fixture_sql("duckdb", MOVE)
+    assert PENDING_WHERE in sql
+    sql = sql.replace(PENDING_WHERE, PENDING_WHERE + extra, 1)
+    move = node(MOVE, sql, "duckdb", path="models/bronze/upload/stg_upload__platform_viewership.sql",
+                materialized="incremental")
+    messages = " | ".join(p.message for p in run_check("required_filter", move, rule_params("RL-1", "required_filter")))
+    assert ("contradiction" in messages) is vetoed, messages
