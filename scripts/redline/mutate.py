@@ -715,7 +715,7 @@ def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: E
                     alts = [v for v in ("0", "1", "2", "3", "4", "") if v != value]
                     add("RL-4", node, literal_mutants(node, "phase", value, alts, "swap_phase",
                                                       [f"'{value}'", f"cast('{value}' as varchar(10))"]))
-                else:
+                elif spec.check == "reads_only":
                     for other in ("int_episode_details_validated", "int_viewership_matched"):
                         add("RL-4", node, replace_relation(node, other, "int_viewership_normalized"))
                 protected.add(node.name)

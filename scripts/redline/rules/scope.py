@@ -244,22 +244,30 @@ def _line_of(root: Path, needle: str) -> int:
     return 1
 
 
-@model_check("grants_by_location")
-def grants_by_location(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any]) -> Iterator[Problem]:
-    """A model materialized in the gold location (database and schema of the environment map for the
+@project_check("grants_by_location")
+def grants_by_location(ctx: CheckContext, params: Mapping[str, Any]) -> Iterator[Problem]:
+    """Every model materialized in the gold location (database and schema of the environment map for the
     target) or read by an exposure must grant the role, whatever folder or tag it has: moving a gold model
-    out of models/gold must not drop WEB_APP's access."""
+    out of models/gold must not drop WEB_APP's access. Looks at every model of every target."""
     from redline.rules.grants import grants_role
 
     location = str(params.get("location", "gold"))
-    entry = ctx.env_map.location(node.target, location)
-    compiled = ctx.compiles[node.target]
-    db = str(entry.get("database") or compiled.target_database or "").upper()
-    schema = str(entry.get("schema") or "").upper()
-    in_gold = (node.schema or "").upper() == schema and (not db or (node.database or "").upper() == db)
-    exposed = node.unique_id in exposure_models(compiled)
-    if node.materialized == "ephemeral" or not (in_gold or exposed):
-        return
-    for problem in grants_role(ctx, node, params):
-        why = f"materialized in {location}" if in_gold else "read by an exposure"
-        yield Problem(problem.model, f"{why}: {problem.message}", problem.missing, anchor=problem.anchor)
+    reported: set[tuple[str, str]] = set()
+    for compiled in ctx.compiles.values():
+        entry = ctx.env_map.location(compiled.target, location)
+        db = str(entry.get("database") or compiled.target_database or "").upper()
+        schema = str(entry.get("schema") or "").upper()
+        exposed = exposure_models(compiled)
+        for node in compiled.models():
+            if ctx.focus is not None and node.name not in ctx.focus:
+                continue
+            in_gold = (node.schema or "").upper() == schema and (not db or (node.database or "").upper() == db)
+            if node.materialized == "ephemeral" or not (in_gold or node.unique_id in exposed):
+                continue
+            for problem in grants_role(ctx, node, params):
+                why = f"materialized in {location}" if in_gold else "read by an exposure"
+                key = (node.name, problem.message)
+                if key in reported:
+                    continue
+                reported.add(key)
+                yield Problem(problem.model, f"{why}: {problem.message}", problem.missing, anchor=problem.anchor)

@@ -206,8 +206,7 @@ def test_grants_by_location(tmp_path: Path, schema: str, database: str, exposed:
              path="models/silver/fct_episode_details.sql"), schema=schema, database=database)
     manifest = write_manifest(tmp_path, exposures=[model.unique_id] if exposed else [])
     compiles = {"prod": compile_of([model], manifest)}
-    ctx = dataclasses.replace(ctx_for(compiles), target="prod")
-    problems = list(get("grants_by_location").func(ctx, model, rule_params("RL-5", "grants_by_location")))
+    problems = list(get("grants_by_location").func(ctx_for(compiles), rule_params("RL-5", "grants_by_location")))
     assert (problems == []) is ok, [p.message for p in problems]
 
 
