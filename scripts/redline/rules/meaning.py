@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.optimizer.scope import Scope
 
 from redline.dataflow import live, live_find
 from redline.manifest import CompiledNode
@@ -149,6 +150,21 @@ def lowercase_output(ctx: CheckContext, node: CompiledNode, params: Mapping[str,
                     break
 
 
+def _failure_columns(scope: Scope, column: str) -> set[str] | None:
+    """Columns the branch's failure output is computed from (followed through pass-throughs)."""
+    from redline.rules.phases import output_origins
+
+    origins = output_origins(scope, column)
+    if not origins:
+        return None
+    used: set[str] = set()
+    for origin in origins:
+        if origin.expression is None:
+            return None
+        used |= {c.name.lower() for c in origin.expression.find_all(exp.Column)}
+    return used
+
+
 @model_check("label_flags")
 def label_flags(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any]) -> Iterator[Problem]:
     """The label flags (has_viewership_label, has_revenue_label) evaluated for each data type give the
@@ -158,6 +174,8 @@ def label_flags(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any]
              for k, spec in dict(param(params, "flags", dict)).items()}
     labels = {str(k): str(v).lower() for k, v in dict(param(params, "labels", dict)).items()}
     defaults = {str(k).lower(): v for k, v in dict(params.get("row", {})).items()}
+    failure = str(params.get("failure_column", "validation_failure")).lower()
+    requires = {str(k): [str(c).lower() for c in v] for k, v in dict(params.get("requires", {})).items()}
     scopes, _nodes = live(node.sql, node.dialect)
     seen: set[str] = set()
     for scope in scopes:
@@ -185,6 +203,12 @@ def label_flags(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any]
                 if flag is None:
                     continue
                 seen.add(f"label:{label}")
+                for req in requires.get(label, []):
+                    used = _failure_columns(scope, failure)
+                    if used is not None and req not in used:
+                        yield Problem(node.name, f"the '{label}' rows are validated without `{req}` "
+                                      f"({failure} reads {sorted(used)[:6]})",
+                                      f"the {label} requirements ({req}) in {failure}", anchor=f"'{label}'")
                 terms = {unparen(t).sql().lower() for t in conjuncts(select.args.get("where"))}
                 if flag not in terms:
                     yield Problem(node.name, f"the '{label}' rows are not selected by {flag} "

@@ -153,6 +153,10 @@ def validated(sql: str) -> object:
                      "lower(data_type) = 'viewership' or lower(data_type) = 'viewership_revenue'", True,
                      id="in_as_or"),
         pytest.param("where has_revenue_label", "where true and has_revenue_label", True, id="extra_true"),
+        pytest.param("revenue_failure as validation_failure", "viewership_failure as validation_failure", False,
+                     id="revenue_rows_validated_as_viewership"),
+        pytest.param("viewership_failure as validation_failure", "revenue_failure as validation_failure", False,
+                     id="viewership_rows_validated_as_revenue"),
     ],
 )
 def test_label_flags(old: str | None, new: str | None, ok: bool) -> None:
