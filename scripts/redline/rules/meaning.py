@@ -121,11 +121,26 @@ def _output_parts(projection: exp.Expr) -> Iterator[exp.Expr]:
     yield from walk(projection)
 
 
+_FOLDING = (exp.Lower, exp.Right, exp.Left, exp.Substring, exp.Length)
+
+
+def _folded(column: exp.Column, top: exp.Expr) -> bool:
+    """The column reaches the output only lower-cased or as a part without letters (right(x, 1) of a
+    validated 'q1')."""
+    node: exp.Expr | None = column.parent
+    while node is not None and node is not top:
+        if isinstance(node, _FOLDING) or (isinstance(node, exp.Anonymous) and str(node.this).lower() == "lower"):
+            return True
+        node = node.parent
+    return False
+
+
 @model_check("lowercase_output")
 def lowercase_output(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any]) -> Iterator[Problem]:
     """Output columns named like `columns` (quarters) stay lower-case: no upper()/initcap() in their value
     and no string literal with an upper-case letter ('Q1' quarters do not join the lower-case ones)."""
     pattern = re.compile(str(param(params, "columns", str)), re.IGNORECASE)
+    raw = re.compile(str(params["raw_columns"]), re.IGNORECASE) if params.get("raw_columns") else None
     scopes, _nodes = live(node.sql, node.dialect)
     for scope in scopes:
         select = scope.expression
@@ -142,6 +157,9 @@ def lowercase_output(ctx: CheckContext, node: CompiledNode, params: Mapping[str,
                     bad = f"{part.this}()"
                 elif isinstance(part, exp.Literal) and part.is_string and str(part.this) != str(part.this).lower():
                     bad = f"literal '{part.this}'"
+                elif raw is not None and isinstance(part, exp.Column) and raw.search(part.name) and \
+                        not _folded(part, projection):
+                    bad = f"uploaded text {part.name} passed through without lower()"
                 if bad:
                     yield Problem(node.name, f"{projection.alias_or_name} is not lower-case: {bad} in "
                                   f"`{projection.sql(dialect=node.dialect)[:80]}`",

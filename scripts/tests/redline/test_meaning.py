@@ -103,6 +103,10 @@ def test_month_mapping_disabled_in_a_dead_branch() -> None:
                      id="upper_literal"),
         pytest.param("then 'q' || right(quarter_text, 1)", "then concat('q', right(quarter_text, 1))", True,
                      id="concat_rewrite"),
+        pytest.param("then 'q' || right(quarter_text, 1)", "then trim(quarter_text)", False,
+                     id="uploaded_text_not_lower_cased"),
+        pytest.param("then 'q' || right(quarter_text, 1)", "then lower(trim(quarter_text))", True,
+                     id="uploaded_text_lower_cased"),
     ],
 )
 def test_quarters_lower_case(old: str | None, new: str | None, ok: bool) -> None:
