@@ -15,7 +15,7 @@ from redline.manifest import CompiledNode
 from redline.registry import CheckContext, Problem, model_check, param
 from redline.rules.phases import output_origins, resolve_phase
 from redline.rules.union_guard import _literal_outputs
-from redline.sqlast import parse, root_scope, set_operation_branches, upstream_scopes
+from redline.sqlast import conjuncts, parse, root_scope, set_operation_branches, upstream_scopes
 
 
 @model_check("output_literal")
@@ -137,3 +137,22 @@ def branch_order(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any
         if not (isinstance(a, int | float) and isinstance(b, int | float) and a < b):
             yield Problem(node.name, f"{column} of '{first}' ({a}) is not below '{second}' ({b})",
                           f"{first} before {second}", anchor=column)
+
+
+@model_check("no_filter_on")
+def no_filter_on(ctx: CheckContext, node: CompiledNode, params: Mapping[str, Any]) -> Iterator[Problem]:
+    """No condition of the model drops candidates by their bucket or branch (e.g. `where branch = 'strict'`
+    downstream of REF_ID_SERIES silently removes its fallback): the winner rule alone chooses among them."""
+    columns = {str(c).lower() for c in param(params, "columns", list)}
+    for scope in live(node.sql, node.dialect)[0]:
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            continue
+        terms = list(conjuncts(select.args.get("where"))) + list(conjuncts(select.args.get("having")))
+        for join in select.args.get("joins") or []:
+            terms.extend(conjuncts(join.args.get("on")))
+        for term in terms:
+            names = {c.name.lower() for c in term.find_all(exp.Column)}
+            if names and names <= columns:
+                yield Problem(node.name, f"candidates are filtered by `{term.sql(dialect=node.dialect)[:80]}`",
+                              f"no filter on {sorted(columns)}: the winner ordering chooses", anchor="where")

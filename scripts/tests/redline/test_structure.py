@@ -298,3 +298,25 @@ def test_same_query_rewritten_passes(rewrite: object, model: str, rule: str, che
     assert run_check(check, target, rule_params(rule, check)) == [], "fixture itself fails"
     rewritten = node(model, sql, "duckdb", path=f"models/{model}.sql")
     assert [p.message for p in run_check(check, rewritten, rule_params(rule, check))] == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "ok"),
+    [
+        pytest.param(None, None, True, id="as_compiled"),
+        pytest.param("    from int_match_ref_id_series\n", "    from int_match_ref_id_series\n"
+                     "    where branch = 'strict'\n", False, id="fallback_dropped_downstream"),
+        pytest.param("    where candidate_rank = 1\n", "    where candidate_rank = 1 and bucket_priority < 6\n", False,
+                     id="title_only_bucket_dropped"),
+        pytest.param("    where candidate_rank = 1\n", "    where 1 = candidate_rank\n", True,
+                     id="rank_filter_flipped"),
+    ],
+)
+def test_rl8_no_candidate_filtered_by_bucket(old: str | None, new: str | None, ok: bool) -> None:
+    sql = fixture_sql("duckdb", MATCHED)
+    if old is not None:
+        assert old in sql, "edit does not apply"
+        sql = sql.replace(old, new or "", 1)
+    matched = node(MATCHED, sql, "duckdb", path="models/silver/matching/int_viewership_matched.sql")
+    problems = run_check("no_filter_on", matched, rule_params("RL-8", "no_filter_on"))
+    assert (problems == []) is ok, [p.message for p in problems]
