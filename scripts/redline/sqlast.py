@@ -183,10 +183,11 @@ def evaluate(node: exp.Expr, row: Mapping[str, Any]) -> Any:
     if isinstance(node, exp.Is):
         value = evaluate(node.this, row)
         target = node.expression
+        negate = bool(node.args.get("negate"))  # sqlglot may spell IS NOT as Is(negate=True)
         if isinstance(target, exp.Null):
-            return value is None
+            return (value is None) != negate
         if isinstance(target, exp.Boolean):
-            return _bool(value) is bool(target.this)
+            return (_bool(value) is bool(target.this)) != negate
         raise Unevaluable("IS with a non-constant")
     if isinstance(node, exp.NullSafeEQ | exp.NullSafeNEQ):
         a, b = evaluate(node.this, row), evaluate(node.expression, row)

@@ -2,8 +2,11 @@
 
 import redline.rules.environment
 import redline.rules.grants
+import redline.rules.joins
 import redline.rules.markers
 import redline.rules.matching
+import redline.rules.meaning
 import redline.rules.move_filter
 import redline.rules.phases
+import redline.rules.scope
 import redline.rules.union_guard  # noqa: F401

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
+from redline.dataflow import scope_is_dead
 from redline.manifest import CompiledNode
 from redline.registry import CheckContext, CheckError, Problem, model_check, param
-from redline.sqlast import conjuncts, equivalent, parse, root_scope, selected_scopes
+from redline.sqlast import Unevaluable, column_names, conjuncts, equivalent, parse, root_scope, selected_scopes, truthy
 
 
 def _is_source(table: exp.Table, name: str, schema: str) -> bool:
@@ -50,27 +52,68 @@ def required_filter(ctx: CheckContext, node: CompiledNode, params: Mapping[str, 
         if key in memo:
             return memo[key]
         memo[key] = frozenset()  # cycle guard
+        if scope_is_dead(scope):
+            memo[key] = frozenset()
+            return memo[key]  # a constant-false condition: no row reaches the output through here
         missing: set[int] = set()
         for child in scope.set_operation_scopes:
             missing |= unsatisfied(child)
-        for _name, src in selected_scopes(scope):
+        per_source: dict[str, set[int]] = {}
+        for name, src in selected_scopes(scope):
             if isinstance(src, exp.Table):
                 if _is_source(src, table_name, schema):
                     reads_source = True
-                    missing |= set(range(len(required)))
+                    per_source[name.lower()] = set(range(len(required)))
             else:
-                missing |= unsatisfied(src)
-        if missing and isinstance(scope.expression, exp.Select):
+                left = set(unsatisfied(src))
+                if left:
+                    per_source[name.lower()] = left
+        filtered_here = False
+        if per_source and isinstance(scope.expression, exp.Select):
             where = scope.expression.args.get("where")
-            for idx in list(missing):
-                _sql, cond, domains, _anchor = required[idx]
-                if any(equivalent(term, cond, domains) for term in conjuncts(where)):
-                    missing.discard(idx)
+            for term in conjuncts(where):
+                qualifiers = {c.table.lower() for c in term.find_all(exp.Column)}
+                for alias, open_ in per_source.items():
+                    # a conjunct filters this source's rows only when its columns are this source's
+                    # (`u2.processed` does not filter the rows of a second, self-joined scan `u`)
+                    if not qualifiers <= {alias, ""}:
+                        continue
+                    for idx in list(open_):
+                        _sql, cond, domains, _anchor = required[idx]
+                        if equivalent(term, cond, domains):
+                            open_.discard(idx)
+                            filtered_here = True
+            if filtered_here and not satisfiable(conjuncts(where)):
+                contradictions.append(where.this.sql(dialect=node.dialect)[:120] if where is not None else "")
+        for open_ in per_source.values():
+            missing |= open_
         result = frozenset(missing)
         memo[key] = result
         return result
 
+    all_domains: dict[str, list[Any]] = {}
+    for _sql, _cond, domains, _anchor in required:
+        all_domains.update(domains)
+    contradictions: list[str] = []
+
+    def satisfiable(terms: list[exp.Expr]) -> bool:
+        """Some row of the domains passes every conjunct over those columns (the filter keeps some row)."""
+        usable = [t for t in terms if column_names(t) and column_names(t) <= set(all_domains)]
+        cols = sorted(set().union(*(column_names(t) for t in usable))) if usable else []
+        try:
+            for values in itertools.product(*(all_domains[c] for c in cols)):
+                row = dict(zip(cols, values, strict=True))
+                if all(truthy(t, row) for t in usable):
+                    return True
+        except Unevaluable:
+            return True
+        return not usable
+
     left = unsatisfied(root_scope(tree))
+    for where_sql in contradictions:
+        yield Problem(node.name, f"the filter keeps no {location}.{table_name} row: its WHERE is a contradiction "
+                      f"for every processed/phase value (`{where_sql}`)",
+                      "a WHERE that keeps the pending rows", anchor="where")
     if not reads_source:
         yield Problem(node.name, f"the model no longer reads {location}.{table_name}",
                       f"a read of the {location} source {table_name} through the filtered CTE",

@@ -240,7 +240,7 @@ select
     case lower(month_raw) when 'january' then 1 when 'february' then 2 else null end as month,
     case when month <= 3 then 'q1' when month <= 6 then 'q2' else 'q4' end as quarter
 from parsed
-where extract(year from date_value) >= 2000
+where extract(year from date_value) >= 2000 or (date_value is null and uploaded_year >= 2000)
 """
 
 
@@ -257,8 +257,14 @@ where extract(year from date_value) >= 2000
         pytest.param("year_guard", "year >= 2000 guard", None, True, id="year_guard"),
         pytest.param("year_guard", "year >= 2000 guard", (">= 2000", "> 1999"), True, id="gt_1999"),
         pytest.param("year_guard", "year >= 2000 guard", (">= 2000", ">= 1970"), False, id="epoch_guard"),
-        pytest.param("year_guard", "year >= 2000 guard", ("where extract(year from date_value) >= 2000", ""),
+        pytest.param("year_guard", "year >= 2000 guard", ("where extract(year from date_value) >= 2000", "--"),
                      False, id="no_guard"),
+        pytest.param("year_guard", "year >= 2000 guard", ("uploaded_year >= 2000", "uploaded_year >= 0"),
+                     False, id="guard_on_one_date_path_only"),
+        pytest.param("year_guard", "year >= 2000 guard", ("uploaded_year >= 2000", "2000 <= uploaded_year"),
+                     True, id="guard_flipped"),
+        pytest.param("year_guard", "year >= 2000 guard", (">= 2000 or", ">= 2000 and 1 = 0 or"),
+                     False, id="guard_disabled_by_constant"),
     ],
 )
 def test_date_protections(dialect: str, check: str, label: str, edit: tuple[str, str] | None, ok: bool) -> None:
