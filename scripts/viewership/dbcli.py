@@ -35,7 +35,7 @@ def init(target: str | None) -> None:
 
 
 @main.command(name="rollback")
-@click.option("--platform", required=True, help="Platform of the upload, exactly as loaded.")
+@click.option("--platform", required=True, help="Platform of the upload (case-insensitive).")
 @click.option("--filename", required=True, help="File name of the upload, exactly as loaded.")
 @click.option("--target", default=None, help="dbt profile target (default: the profile's default).")
 @click.option("--who", default=None, help="Recorded in the audit row (default: the OS user).")

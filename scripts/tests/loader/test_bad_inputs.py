@@ -128,7 +128,8 @@ CASES: dict[str, Case] = {
     "wrong_encoding": Case(
         tubi("latin1.csv", TUBI_HEADER + "SERIES,Café,t,1,MS-1,1,1,1\n", encoding="latin-1"), 1,
         "error: latin1.csv: line 2: byte 0xe9 is not valid UTF-8: expected UTF-8 (with or without BOM) or UTF-16 "
-        "with BOM; give --encoding (e.g. --encoding latin-1) or set read.encoding in the template if the partner uses another"),
+        "with BOM; give --encoding (e.g. --encoding latin-1) or set read.encoding in the template if the partner "
+        "uses another"),
     "utf16_without_bom": Case(
         tubi("utf16.csv", TUBI_HEADER + TUBI_ROW, encoding="utf-16-le"), 1,
         "error: utf16.csv: contains NUL bytes on every other position (UTF-16 without a byte-order mark?): "
@@ -219,8 +220,8 @@ CASES: dict[str, Case] = {
         tubi("titles.csv", TUBI_HEADER + f'SERIES,"{INJECTION}","{TITLE_INJECTION}",1,MS-1,1,1,1\n',
              "--platform", PLATFORM_INJECTION), 0, "", check_injection_values),
     "one_bad_file_does_not_shift_the_others": Case(
-        lambda tmp: [str(write(tmp / "bad.csv", TUBI_HEADER)), str(write(tmp / "good.csv", TUBI_HEADER + TUBI_ROW * 2 + TUBI_ROW)),
-                     *TUBI_ARGS], 1,
+        lambda tmp: [str(write(tmp / "bad.csv", TUBI_HEADER)),  # good.csv: not the processed file's content
+                     str(write(tmp / "good.csv", TUBI_HEADER + TUBI_ROW * 3)), *TUBI_ARGS], 1,
         "error: bad.csv: line 1: header found but no data rows after it; expected at least one data row",
         check_one_of_two),
     # Last: it adds a second upload under the JULY filename. The batch key is (platform, filename); the same

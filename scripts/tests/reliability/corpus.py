@@ -113,7 +113,7 @@ def cases() -> list[Case]:
     add("invalid_utf8", "a Latin-1 byte in a UTF-8 file", GOOD_FILE.encode("utf-8").replace(b"Phone", b"Ph\xf6ne"),
         Refused("is not valid UTF-8"))
     add("binary_garbage", "a PNG image renamed .csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
-        Refused("NUL"))
+        Refused("PNG image"))
     add("missing_required_column", "no Hours column",
         csv_text(good(), header=tuple(h for h in HEADER if h != "Hours")), Refused("header is missing column"))
     add("extra_cells", "a row with more non-empty cells than the header",

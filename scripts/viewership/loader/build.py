@@ -115,6 +115,7 @@ def _split_applies(template: Template, inputs: Inputs) -> bool:
         and inputs.quarter is not None
         and inputs.month is None
         and not template.has_date_column
+        and not template.has_period_columns
         and template.wide is None
     )
 
@@ -129,7 +130,7 @@ def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats,
             raise LoadError(
                 f"--{option}: template {template.name} reads {target} from the file; it cannot be overridden"
             )
-    if not template.has_date_column and template.wide is None and (
+    if not template.has_date_column and not template.has_period_columns and template.wide is None and (
         inputs.year is None or (inputs.month is None and inputs.quarter is None)
     ):
         raise LoadError(
@@ -174,6 +175,7 @@ def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats,
         (indexes[c.target], build_cleaner(c.transforms, date_order), c.target) for c in template.columns
     ]
     identity_targets = [t for _, _, t in cleaners]
+    label_position = identity_targets.index("data_type") if "data_type" in identity_targets else None
 
     groups: list[reshape.DateGroup] = []
     wide_metrics: list[str] = []
@@ -252,6 +254,8 @@ def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats,
                 continue
             for target, cell in failed:
                 stats.note_unparsed(target, line, cell)
+            if label_position is not None and values[label_position] is None:
+                values[label_position] = ""  # a blank label is kept (silver quarantines it), never NULL
             if template.wide is None:
                 yield (*prefix_values, *values, line, inputs.load_timestamp)
                 continue

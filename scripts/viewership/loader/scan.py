@@ -71,8 +71,9 @@ def scan(sheet: Sheet, position: list[int] | None = None) -> Scan:
     if last is not None and last[1] < width and not _ends_with_line_break(sheet):
         last_line, last_cells = last
         raise LoadError(
-            f"line {last_line}: the last row has {last_cells} of the header's {width} cells and the file ends without a line "
-            "break: the file looks cut off (an interrupted download or export?); expected the complete file",
+            f"line {last_line}: the last row has {last_cells} of the header's {width} cells and the file ends "
+            "without a line break: the file looks cut off (an interrupted download or export?); expected the "
+            "complete file",
             line=last_line,
         )
     return Scan(f"{FINGERPRINT_VERSION}-{count}-{total:032x}", count)
