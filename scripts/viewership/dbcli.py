@@ -51,7 +51,8 @@ def rollback_command(platform: str, filename: str, target: str | None, who: str 
         raise click.ClickException(str(exc)) from exc
     for relation, n in sorted(result.rows_per_relation.items()):
         click.echo(f"  {relation:<50} {n:>10,}")
-    click.echo(f"rolled back {result.total:,} rows of {filename!r} ({platform}); load it again and run dbt build")
+    click.echo(f"rolled back {result.total:,} rows of {filename!r} ({result.platform}); load it again and run "
+               "dbt build")
 
 
 if __name__ == "__main__":
