@@ -68,7 +68,7 @@ def _same_content(db: Database, fingerprint: str, platform: str, filename: str) 
         "select platform, filename, count(*), "  # noqa: S608 - identifiers from the project's configuration
         "coalesce(sum(case when processed = true or (phase is not null and phase <> '') then 1 else 0 end), 0) "
         f"from {db.table_ref(UPLOAD)} where content_fingerprint = {p} and not (platform = {p} and filename = {p}) "
-        "group by platform, filename order by platform, filename",
+        "group by platform, filename order by min(id), platform, filename",  # the first loaded first
         [fingerprint, platform, filename],
     )
     return [(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
