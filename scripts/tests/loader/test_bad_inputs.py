@@ -158,7 +158,7 @@ CASES: dict[str, Case] = {
     "unknown_template": Case(
         lambda tmp: [str(PARTNER_FILES / JULY), "-t", "nope", "--year", "2025", "--month", "July"], 1,
         "error: tubi_vod_july.csv: unknown template 'nope': expected one of amagi_content_performance, "
-        "freevee_linear_daily, oo_revenue_register, pluto_latam_revenue, pluto_us_revenue, "
+        "freevee_linear_daily, oo_canonical_register, oo_revenue_register, pluto_latam_revenue, pluto_us_revenue, "
         "roku_wide_daily_episode, roku_wide_daily_series, tubi_vod_revenue, xumo_vod, youtube_daily or a path "
         "to a .yml file (see viewership-load --list-templates)"),
     "ragged_row": Case(
