@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from scripts.tests.harness import PARTNER_FILES, Warehouse
+from scripts.tests.harness import PARTNER_FILES, Warehouse, warehouse_for
 from scripts.tests.loader.conftest import run_cli, upload_rows, write
 from viewership import dbcli
+from viewership import rollback as rollback_module
 from viewership.loader import bench, choose, cli, load
 from viewership.loader import progress as progress_module
 from viewership.loader.errors import LoadError
@@ -406,3 +407,23 @@ def test_canonical_register_loads_every_label(module_wh: Warehouse, tmp_path: Pa
             f"from {db.table_ref(UPLOAD)} where filename = {db.param} order by source_row_number", [name])
     assert stored == [("Revenue", "120.25", "2025", "Q4", "October", "Owned and Operated", "Nosey"),
                       ("Expense", "-250.00", "2025", "Q4", "October", "Owned and Operated", "Nosey")]
+
+
+def test_an_older_upload_table_gets_the_fingerprint_column(tmp_path: Path) -> None:
+    with warehouse_for("duckdb", tmp_path) as wh, wh.connect() as db:
+        db.ensure_tables([UPLOAD])
+        db.execute(f"alter table {db.table_ref(UPLOAD)} drop column content_fingerprint")
+        db.connection.commit()
+        db.ensure_tables([UPLOAD])
+        columns = [r[0] for r in db.query("select column_name from information_schema.columns where "
+                                          "table_schema = 'upload' and table_name = 'platform_viewership'")]
+        assert columns[-1] == "content_fingerprint" and columns.count("content_fingerprint") == 1
+
+
+def test_rollback_platform_spellings() -> None:
+    held = [("Roku", "a.csv"), ("ROKU", "b.csv"), ("roku", "b.csv"), ("Tubi", "c.csv")]
+    assert rollback_module._resolve_platform(held, " roku ", "a.csv") == "Roku"
+    with pytest.raises(rollback_module.NothingToRollback, match=r"matches 'ROKU', 'roku' for file 'b\.csv'"):
+        rollback_module._resolve_platform(held, "Roku", "b.csv")
+    with pytest.raises(rollback_module.NothingToRollback, match=r"\(file 'c.csv' is held under platform 'Tubi'\)"):
+        rollback_module._resolve_platform(held, "Roku", "c.csv")

@@ -4,6 +4,10 @@ Either every row of the file is in the upload table (processed NULL, phase NULL)
 (platform, filename), as everywhere in the pipeline: an upload that already has unprocessed rows is refused
 unless ``replace`` (which swaps them in the same transaction); one whose rows were already processed is always
 refused, with a message naming the rollback command that lets it be re-run.
+The same content (``viewership.loader.scan`` fingerprint) under another (platform, filename) is refused too,
+naming the upload that holds it, unless ``allow_duplicate_content`` (then the summary records it).
+Passes over the file: the scan (structure checks, fingerprint), a date-order pass when dates are auto-detected,
+then the rows themselves, streamed into the bulk insert; nothing is written before the scan has passed.
 Values reach the database only as bulk data (``Database.bulk_insert``) or bound parameters.
 """
 
