@@ -250,6 +250,13 @@ def test_structural_refusal(module_wh: Warehouse, tmp_path: Path, case: str) -> 
     assert upload_rows(module_wh) == before
 
 
+def test_a_short_total_row_at_the_end_is_a_footer_not_a_cut(tmp_path: Path) -> None:
+    path = write(tmp_path / "footer.csv", october_text() + "Total,,,,,7508869")
+    result = run_cli(None, str(path), *OCT_ARGS, "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["skipped_detail"]["total"]["metric_totals"] == {"tot_impressions": 7508869.0}
+
+
 def test_semicolons_with_auto_name_the_delimiter(tmp_path: Path) -> None:
     result = run_cli(None, str(semicolons(tmp_path)), "--year", "2025", "--month", "October", "--dry-run")
     assert result.exit_code == 1

@@ -157,7 +157,8 @@ def load_file(
     stats.banner_rows = sheet.banner_rows - (1 if template.wide else 0)  # the date row is not a banner
     with Progress(filename, sheet.size, enabled=progress) as shown:
         shown.set_stage("checking")
-        scanned = scan(sheet, shown.position)
+        footers = tuple(p for rule in template.skip_rows if (p := rule.pattern()) is not None)
+        scanned = scan(sheet, shown.position, footers)
         stats.content_fingerprint = scanned.fingerprint
         inputs = build.Inputs(
             platform=stats.platform, filename=filename,

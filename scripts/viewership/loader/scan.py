@@ -14,6 +14,7 @@ and no line break at the end of the file: a truncated upload).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from viewership.loader.errors import LoadError
@@ -40,12 +41,16 @@ def _ends_with_line_break(sheet: Sheet) -> bool:
     return tail.endswith((b"\n", b"\r", b"\n\x00", b"\r\x00", b"\x00\n", b"\x00\r"))
 
 
-def scan(sheet: Sheet, position: list[int] | None = None) -> Scan:
-    """Read every data record once: refuse a damaged file, and fingerprint its content."""
+def scan(sheet: Sheet, position: list[int] | None = None, footers: tuple[re.Pattern[str], ...] = ()) -> Scan:
+    """Read every data record once: refuse a damaged file, and fingerprint its content.
+
+    ``footers``: first-cell patterns of the template's skip rules; a short last row they match (``Total,123``)
+    is a footer, not a cut-off row.
+    """
     width = len(sheet.header)
     total = 0
     count = 0
-    last: tuple[int, int] | None = None  # (line, cell count) of the last non-blank record
+    last: tuple[int, int, str] | None = None  # (line, cell count, first non-empty cell) of the last record
     blake = hashlib.blake2b
     for index, (line, cells) in enumerate(sheet.all_records(position)):
         if index <= sheet.header_record:
@@ -67,9 +72,10 @@ def scan(sheet: Sheet, position: list[int] | None = None) -> Scan:
         digest = blake("\x1f".join(normalized).encode("utf-8", "surrogatepass"), digest_size=16).digest()
         total = (total + int.from_bytes(digest, "big")) & _MASK
         count += 1
-        last = (line, len(cells))
-    if last is not None and last[1] < width and not _ends_with_line_break(sheet):
-        last_line, last_cells = last
+        last = (line, len(cells), next((c for c in normalized if c), ""))
+    if (last is not None and last[1] < width and not any(p.search(last[2]) for p in footers)
+            and not _ends_with_line_break(sheet)):
+        last_line, last_cells, _ = last
         raise LoadError(
             f"line {last_line}: the last row has {last_cells} of the header's {width} cells and the file ends "
             "without a line break: the file looks cut off (an interrupted download or export?); expected the "
