@@ -434,3 +434,13 @@ def test_rollback_platform_spellings() -> None:
         rollback_module._resolve_platform(held, "Roku", "b.csv")
     with pytest.raises(rollback_module.NothingToRollback, match=r"\(file 'c.csv' is held under platform 'Tubi'\)"):
         rollback_module._resolve_platform(held, "Roku", "c.csv")
+
+
+def test_encoding_option_edges(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(codecs.BOM_UTF8 + october_text().encode("utf-8"))
+    result = run_cli(None, str(path), *OCT_ARGS, "--encoding", "utf-8", "--dry-run", "--json")
+    assert (result.exit_code, json.loads(result.stdout)["encoding"]) == (0, "utf-8-sig")
+    unknown = run_cli(None, str(path), *OCT_ARGS, "--encoding", "klingon", "--dry-run")
+    assert unknown.stderr == ("error: bom.csv: unknown encoding 'klingon': expected e.g. utf-8, utf-16, latin-1, "
+                              "cp1252\n")

@@ -161,6 +161,8 @@ def detect_encoding(head: bytes, configured: str) -> str:
             codecs.lookup(configured)
         except LookupError as exc:
             raise LoadError(f"unknown encoding {configured!r}: expected e.g. utf-8, utf-16, latin-1, cp1252") from exc
+        if codecs.lookup(configured).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"  # the BOM is not part of the first column's name
         return configured
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
