@@ -140,7 +140,25 @@ class Database:
                 self.execute(f"create sequence if not exists {seq}")
             cols = ",\n    ".join(self.column_ddl(table, c) for c in table.columns)
             self.execute(f"create table if not exists {self.table_ref(table)} (\n    {cols}\n)")
+            self._add_missing_columns(table)
         self.connection.commit()
+
+    def _add_missing_columns(self, table: Table) -> None:
+        """Bring a table created by an older version up to date (columns are only ever added)."""
+        loc = project.location(self.target, table.location)
+        present = {
+            str(name).lower()
+            for (name,) in self.query(
+                "select column_name from information_schema.columns "  # noqa: S608 - placeholders only
+                f"where table_schema = {self.param} and table_name = {self.param}",
+                [self.fold(loc.schema), self.fold(table.name)],
+            )
+        }
+        if not present:
+            return
+        for column in table.columns:
+            if column.name not in present:
+                self.execute(f"alter table {self.table_ref(table)} add column {self.column_ddl(table, column)}")
 
     # -- bulk data ---------------------------------------------------------------------------------
     def bulk_insert(self, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

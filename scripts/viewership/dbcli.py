@@ -35,7 +35,7 @@ def init(target: str | None) -> None:
 
 
 @main.command(name="rollback")
-@click.option("--platform", required=True, help="Platform of the upload, exactly as loaded.")
+@click.option("--platform", required=True, help="Platform of the upload (case-insensitive).")
 @click.option("--filename", required=True, help="File name of the upload, exactly as loaded.")
 @click.option("--target", default=None, help="dbt profile target (default: the profile's default).")
 @click.option("--who", default=None, help="Recorded in the audit row (default: the OS user).")
@@ -51,7 +51,8 @@ def rollback_command(platform: str, filename: str, target: str | None, who: str 
         raise click.ClickException(str(exc)) from exc
     for relation, n in sorted(result.rows_per_relation.items()):
         click.echo(f"  {relation:<50} {n:>10,}")
-    click.echo(f"rolled back {result.total:,} rows of {filename!r} ({platform}); load it again and run dbt build")
+    click.echo(f"rolled back {result.total:,} rows of {filename!r} ({result.platform}); load it again and run "
+               "dbt build")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 Relations are discovered, not listed: every table in the upload, bronze, silver and gold locations of the
 target that has both a ``filename`` and a ``platform`` column holds per-file rows. Views are skipped (they
 derive from those tables). Platform and filename are compared exactly and always bound as parameters.
-After a rollback the file can be loaded again (``viewership-load``) and rebuilt (``dbt build``).
+The platform is matched case-insensitively (``roku`` finds ``Roku``; two spellings of one platform holding the
+same file name are refused as ambiguous), the filename exactly. When nothing matches, the error lists the
+uploads the target holds. After a rollback the file can be loaded again (``viewership-load``) and rebuilt
+(``dbt build``).
 """
 
 from __future__ import annotations
@@ -68,11 +71,49 @@ def ensure_audit_table(database: db.Database) -> str:
     return ref
 
 
+LISTED_UPLOADS = 20
+
+
+def _held(database: db.Database, tables: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(platform, filename) of every upload on any layer, sorted."""
+    found: set[tuple[str, str]] = set()
+    for location_name, table in tables:
+        ref = f"{database.schema_ref(location_name)}.{database.ident(table)}"
+        for platform, filename in database.query(f"select distinct platform, filename from {ref}"):  # noqa: S608
+            if platform is not None and filename is not None:
+                found.add((str(platform), str(filename)))
+    return sorted(found)
+
+
+def _resolve_platform(held: list[tuple[str, str]], platform: str, filename: str) -> str:
+    """The stored spelling of ``platform`` for this file (case-insensitive); NothingToRollback otherwise."""
+    spellings = sorted({p for p, f in held if f == filename and p.lower() == platform.strip().lower()})
+    if len(spellings) == 1:
+        return spellings[0]
+    if len(spellings) > 1:
+        raise NothingToRollback(
+            f"platform {platform!r} matches {', '.join(repr(s) for s in spellings)} for file {filename!r}: "
+            "give the exact spelling"
+        )
+    if not held:
+        raise NothingToRollback(f"no rows of platform {platform!r} file {filename!r} on any layer; the target "
+                                "holds no uploads at all")
+    same_name = [p for p, f in held if f == filename]
+    hint = f" (file {filename!r} is held under platform {', '.join(repr(p) for p in same_name)})" if same_name else ""
+    shown = "; ".join(f"{p} / {f}" for p, f in held[:LISTED_UPLOADS])
+    more = f"; ... and {len(held) - LISTED_UPLOADS} more" if len(held) > LISTED_UPLOADS else ""
+    raise NothingToRollback(
+        f"no rows of platform {platform!r} file {filename!r} on any layer{hint}; uploads held "
+        f"(platform / filename): {shown}{more}"
+    )
+
+
 def rollback_upload(database: db.Database, platform: str, filename: str, who: str | None = None) -> RollbackResult:
     """Delete the file's rows everywhere and record who did it; all or nothing."""
     who = who or getpass.getuser()
     counts: dict[str, int] = {}
     tables = _tables_with_file_rows(database)
+    platform = _resolve_platform(_held(database, tables), platform, filename)
     with database.transaction():
         audit = ensure_audit_table(database)
         # ref: quoted identifiers from information_schema and the environment map; values are bound.

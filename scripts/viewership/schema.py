@@ -118,6 +118,9 @@ UPLOAD = Table(
         Column("load_timestamp", "timestamp"),
         Column("processed", "boolean"),
         Column("phase", "text"),
+        # The loader's digest of the file's normalized data rows (viewership.loader.scan): one file's content
+        # is loaded once, whatever its name.
+        Column("content_fingerprint", "text"),
     ),
 )
 

@@ -40,6 +40,9 @@
     ('august', 'aug'), ('september', 'sep'), ('october', 'oct'),
     ('november', 'nov'), ('december', 'dec'),
 ] -%}
+{#- A label the pipeline does not model (an O&O register's `Expense`) is
+    quarantined, never counted as revenue nor dropped (issue #20). -#}
+{%- set known_data_types = "('viewership', 'revenue', 'viewership_revenue')" -%}
 {%- set key_separator = "chr(31)" -%}
 {%- set null_marker = "chr(30)" -%}
 
@@ -256,6 +259,10 @@ checked as {{ materialized_cte() }} (
             when {{ metric }}_text is not null and {{ metric }}_value is null
                 then 'non_numeric_metric'
             {%- endfor %}
+            when
+                data_type is not null
+                and lower(trim(data_type)) not in {{ known_data_types }}
+                then 'unsupported_data_type'
         end as reject_reason,
         case
             when date_text is not null and date_value is null then 'date'
@@ -276,6 +283,10 @@ checked as {{ materialized_cte() }} (
             when {{ metric }}_text is not null and {{ metric }}_value is null
                 then '{{ metric }}'
             {%- endfor %}
+            when
+                data_type is not null
+                and lower(trim(data_type)) not in {{ known_data_types }}
+                then 'data_type'
         end as reject_column
     from period_parts
 
@@ -376,6 +387,7 @@ final as (
             {%- for metric in metrics %}
             when reject_column = '{{ metric }}' then {{ metric }}_text
             {%- endfor %}
+            when reject_column = 'data_type' then data_type
         end as reject_value,
 
         -- lineage

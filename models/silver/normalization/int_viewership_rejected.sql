@@ -7,7 +7,7 @@
 
     Reason codes: unparseable_date, date_before_2000, unparseable_timestamp,
     invalid_year, missing_year, invalid_month, invalid_quarter,
-    missing_period, non_numeric_metric.
+    missing_period, non_numeric_metric, unsupported_data_type.
 -#}
 {{ config(post_hook="{{ analyze_relation(this) }}") }}
 with

@@ -97,7 +97,7 @@ def check_injection_values(wh: Warehouse, before: list[tuple[Any, ...]], after: 
 
 
 def check_one_of_two(wh: Warehouse, before: list[tuple[Any, ...]], after: list[tuple[Any, ...]]) -> None:
-    assert [r[0] for r in rows_of(wh, "good.csv", "source_row_number")] == [2, 3]
+    assert [r[0] for r in rows_of(wh, "good.csv", "source_row_number")] == [2, 3, 4]
     assert rows_of(wh, "bad.csv", "id") == []
     others_unchanged(before, after, "good.csv")
 
@@ -128,11 +128,12 @@ CASES: dict[str, Case] = {
     "wrong_encoding": Case(
         tubi("latin1.csv", TUBI_HEADER + "SERIES,Café,t,1,MS-1,1,1,1\n", encoding="latin-1"), 1,
         "error: latin1.csv: line 2: byte 0xe9 is not valid UTF-8: expected UTF-8 (with or without BOM) or UTF-16 "
-        "with BOM; set read.encoding in the template if the partner uses another"),
+        "with BOM; give --encoding (e.g. --encoding latin-1) or set read.encoding in the template if the partner "
+        "uses another"),
     "utf16_without_bom": Case(
         tubi("utf16.csv", TUBI_HEADER + TUBI_ROW, encoding="utf-16-le"), 1,
-        "error: utf16.csv: contains NUL bytes (UTF-16 without a byte-order mark?): expected UTF-8, or UTF-16 "
-        "with a BOM"),
+        "error: utf16.csv: contains NUL bytes on every other position (UTF-16 without a byte-order mark?): "
+        "expected UTF-8, or UTF-16 with a BOM; give --encoding utf-16-le (or utf-16-be) if that is what it is"),
     "nul_character": Case(
         nul_late, 1, "error: nul.csv: line 102: contains a NUL character, which no target can store"),
     "banner_only": Case(
@@ -157,7 +158,7 @@ CASES: dict[str, Case] = {
     "unknown_template": Case(
         lambda tmp: [str(PARTNER_FILES / JULY), "-t", "nope", "--year", "2025", "--month", "July"], 1,
         "error: tubi_vod_july.csv: unknown template 'nope': expected one of amagi_content_performance, "
-        "freevee_linear_daily, oo_revenue_register, pluto_latam_revenue, pluto_us_revenue, "
+        "freevee_linear_daily, oo_canonical_register, oo_revenue_register, pluto_latam_revenue, pluto_us_revenue, "
         "roku_wide_daily_episode, roku_wide_daily_series, tubi_vod_revenue, xumo_vod, youtube_daily or a path "
         "to a .yml file (see viewership-load --list-templates)"),
     "ragged_row": Case(
@@ -219,13 +220,15 @@ CASES: dict[str, Case] = {
         tubi("titles.csv", TUBI_HEADER + f'SERIES,"{INJECTION}","{TITLE_INJECTION}",1,MS-1,1,1,1\n',
              "--platform", PLATFORM_INJECTION), 0, "", check_injection_values),
     "one_bad_file_does_not_shift_the_others": Case(
-        lambda tmp: [str(write(tmp / "bad.csv", TUBI_HEADER)), str(write(tmp / "good.csv", TUBI_HEADER + TUBI_ROW * 2)),
-                     *TUBI_ARGS], 1,
+        lambda tmp: [str(write(tmp / "bad.csv", TUBI_HEADER)),  # good.csv: not the processed file's content
+                     str(write(tmp / "good.csv", TUBI_HEADER + TUBI_ROW * 3)), *TUBI_ARGS], 1,
         "error: bad.csv: line 1: header found but no data rows after it; expected at least one data row",
         check_one_of_two),
-    # Last: it adds a second upload under the JULY filename. The batch key is (platform, filename).
+    # Last: it adds a second upload under the JULY filename. The batch key is (platform, filename); the same
+    # content is refused unless --allow-duplicate-content says it is meant (test_duplicate_content.py).
     "same_filename_other_platform_is_another_upload": Case(
-        lambda tmp: [str(PARTNER_FILES / JULY), *TUBI_ARGS, "--platform", "Roku"], 0, "", check_other_platform),
+        lambda tmp: [str(PARTNER_FILES / JULY), *TUBI_ARGS, "--platform", "Roku", "--allow-duplicate-content"], 0,
+        "", check_other_platform),
 }
 
 

@@ -25,8 +25,10 @@ FILES: list[tuple[str, str, list[str], int, int, dict[str, str]]] = [
      {"revenue": "138599.65", "tot_mov": "92131726", "tot_sessions": "3911249"}),
     ("Pluto LatAm Q3 2025 Jully.xlsx - 1.csv", "pluto_latam_revenue", ["--year", "2025", "--quarter", "q3"],
      173, 3 * 173, {"revenue": "2.06"}),
-    ("Roku Nosey Data CA Oct-Dec.csv", "roku_wide_daily_episode", ["--territory", "Canada"], 931, 2955,
-     {"tot_hov": "182227.50"}),
+    # DOMAIN §9 (2,955 rows, 182,227.50 hours) left out lines 268 and 806, which carry a Provider Source Id but
+    # no title: they are loaded now (6 rows, 283.35 hours) so that they end unmatched with a reason downstream.
+    ("Roku Nosey Data CA Oct-Dec.csv", "roku_wide_daily_episode", ["--territory", "Canada"], 931, 2961,
+     {"tot_hov": "182510.85"}),
     # DOMAIN §9 gives rows (6, long 292) but no totals for the series-level file.
     ("Roku Confess Nosey Data US Oct-Dec.csv", "roku_wide_daily_series",
      ["--channel", "Confess by Nosey", "--territory", "United States"], 6, 292, {}),
@@ -81,13 +83,22 @@ def test_file_loads_with_domain_figures(
 
 def test_roku_wide_file_keeps_rows_without_provider_id(module_wh: Warehouse, loaded: dict[str, Any]) -> None:
     name = "Roku Nosey Data CA Oct-Dec.csv"
-    assert loaded[name]["rows_skipped"] == {"blank_title": 3}  # lines 268, 374, 806: no series/title/season/ep
+    # Line 374 has no identifier at all (no series, title, season, episode or id): skipped, with its numbers.
+    assert loaded[name]["rows_skipped"] == {"blank_title": 1}
+    assert loaded[name]["skipped_detail"] == {"blank_title": {
+        "source_rows": 1, "rows_not_written": 25,
+        "metric_totals": {"tot_completions": 163.0, "tot_hov": 218.41, "tot_sessions": 631.0, "views": 468.0}}}
     assert loaded[name]["date_format"].startswith("DD-MM-YYYY")
     assert _q(module_wh, "select count(distinct source_row_number), min(date), max(date) "
-              "from upload.platform_viewership where filename = ?", name) == [(931 - 3, "2025-10-01", "2025-12-31")]
-    # DOMAIN §9: 486 source rows lack a Provider Source Id; one of them (line 374) is a blank-title row.
+              "from upload.platform_viewership where filename = ?", name) == [(931 - 1, "2025-10-01", "2025-12-31")]
+    # DOMAIN §9: 486 source rows lack a Provider Source Id; one of them (line 374) is the skipped row.
     assert _q(module_wh, "select count(distinct source_row_number) from upload.platform_viewership "
               "where filename = ? and platform_content_id is null", name) == [(485,)]
+    # Lines 268 and 806: an id but no title -- loaded, not skipped.
+    assert _q(module_wh, "select source_row_number, platform_content_id, count(*) from upload.platform_viewership "
+              "where filename = ? and platform_content_name is null and platform_series is null "
+              "group by source_row_number, platform_content_id order by 1", name) == [
+        (268, "US-70110553-25999-18720", 1), (806, "US-39236688-22468484-22455086", 5)]
 
 
 def _q(wh: Warehouse, sql: str, *params: Any) -> list[tuple[Any, ...]]:

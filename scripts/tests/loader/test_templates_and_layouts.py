@@ -19,6 +19,7 @@ from viewership.loader.templates import TemplateError, load_template, parse_temp
 EXPECTED_TEMPLATES = {
     "tubi_vod_revenue", "roku_wide_daily_episode", "roku_wide_daily_series", "freevee_linear_daily",
     "pluto_us_revenue", "pluto_latam_revenue", "xumo_vod", "amagi_content_performance", "youtube_daily",
+    "oo_canonical_register",
     "oo_revenue_register",
 }
 

@@ -47,7 +47,7 @@ class Case:
     content: bytes
     expect: Refused | tuple[str, ...]
     what: str
-    group: str = "main"  # loader invocation: main, platform_injection, platform_upper, reload
+    group: str = "main"  # loader invocation: main, platform_injection, platform_upper, reload, duplicate
     check: Callable[[list[dict[str, Any]]], None] | None = field(default=None, compare=False)
 
 
@@ -113,7 +113,7 @@ def cases() -> list[Case]:
     add("invalid_utf8", "a Latin-1 byte in a UTF-8 file", GOOD_FILE.encode("utf-8").replace(b"Phone", b"Ph\xf6ne"),
         Refused("is not valid UTF-8"))
     add("binary_garbage", "a PNG image renamed .csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
-        Refused("NUL"))
+        Refused("PNG image"))
     add("missing_required_column", "no Hours column",
         csv_text(good(), header=tuple(h for h in HEADER if h != "Hours")), Refused("header is missing column"))
     add("extra_cells", "a row with more non-empty cells than the header",
@@ -213,9 +213,10 @@ def cases() -> list[Case]:
         (GOLD,), filename="Corpus Case Twin.csv")
     add("filename_case_lower", "same content as filename_case_upper, name differs only in case", GOOD_FILE,
         (unmatched("duplicate_upload"),), filename="corpus case twin.csv")
-    add("duplicated_file", "a byte-identical copy of good_baseline under another name: NOT detected, both in gold "
-        "(duplicates are keyed by platform + file name + row, DOMAIN 6.5)", GOOD_FILE, (GOLD,),
-        filename="corpus_good_baseline_copy.csv")
+    add("duplicated_file", "a byte-identical copy of good_baseline under another name: refused by the loader's "
+        "content fingerprint (the main group loads its same-content variants with --allow-duplicate-content)",
+        GOOD_FILE, Refused("same content as 'corpus_good_baseline.csv'"), filename="corpus_good_baseline_copy.csv",
+        group="duplicate")
     add("platform_injection", "SQL in --platform: loaded as data, no deal for that platform", GOOD_FILE,
         (unmatched("failed_validation_missing_deal_parent"),), group="platform_injection")
     add("platform_upper_case", "--platform TUBI (deal lookup is case-insensitive)", GOOD_FILE, (GOLD,),
@@ -228,5 +229,6 @@ GROUP_ARGS: dict[str, tuple[str, ...]] = {
     "reload": (),
     "platform_injection": ("--platform", "Tubi'); drop table upload.platform_viewership; --"),
     "platform_upper": ("--platform", "TUBI"),
+    "duplicate": (),
 }
-GROUP_ORDER = ("main", "platform_injection", "platform_upper", "reload")
+GROUP_ORDER = ("main", "platform_injection", "platform_upper", "reload", "duplicate")

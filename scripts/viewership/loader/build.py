@@ -23,6 +23,9 @@ from viewership.schema import ADDITIVE_METRICS
 
 Row = tuple[str | int | None, ...]
 _BLANK_AND_SEPARATOR = "\x1f \t\r\n\u00a0"
+# A row with any of these is loaded even when a skip rule's columns are blank: it ends unmatched downstream,
+# with a reason, instead of vanishing here.
+IDENTIFIERS: tuple[str, ...] = ("platform_content_id", "platform_content_name", "platform_series", "ref_id")
 OVERRIDES = {"partner": "platform_partner_name", "channel": "platform_channel_name",
              "territory": "platform_territory"}
 
@@ -34,6 +37,7 @@ class Inputs:
     platform: str
     filename: str
     load_timestamp: str
+    content_fingerprint: str | None = None
     year: str | None = None
     quarter: str | None = None  # q1..q4
     month: str | None = None  # English month name
@@ -111,19 +115,22 @@ def _split_applies(template: Template, inputs: Inputs) -> bool:
         and inputs.quarter is not None
         and inputs.month is None
         and not template.has_date_column
+        and not template.has_period_columns
         and template.wide is None
     )
 
 
-def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats) -> Plan:
-    """Decide the columns and build the row generator (nothing is read past the header yet)."""
+def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats,
+         progress_position: list[int] | None = None) -> Plan:
+    """Decide the columns and build the row generator (nothing is read past the header yet, except a first
+    pass over the date column when its day/month order is auto-detected)."""
     mapped_targets = {c.target for c in template.columns}
     for option, target in OVERRIDES.items():
         if getattr(inputs, option) is not None and target in mapped_targets:
             raise LoadError(
                 f"--{option}: template {template.name} reads {target} from the file; it cannot be overridden"
             )
-    if not template.has_date_column and template.wide is None and (
+    if not template.has_date_column and not template.has_period_columns and template.wide is None and (
         inputs.year is None or (inputs.month is None and inputs.quarter is None)
     ):
         raise LoadError(
@@ -138,6 +145,8 @@ def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats) -> 
         "data_type": template.data_type,
         "filename": inputs.filename,
     }
+    if inputs.content_fingerprint is not None:
+        prefix["content_fingerprint"] = inputs.content_fingerprint
     prefix.update(template.constants)
     for option, target in OVERRIDES.items():
         value = getattr(inputs, option)
@@ -166,6 +175,7 @@ def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats) -> 
         (indexes[c.target], build_cleaner(c.transforms, date_order), c.target) for c in template.columns
     ]
     identity_targets = [t for _, _, t in cleaners]
+    label_position = identity_targets.index("data_type") if "data_type" in identity_targets else None
 
     groups: list[reshape.DateGroup] = []
     wide_metrics: list[str] = []
@@ -179,55 +189,78 @@ def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats) -> 
 
     prefix_values = tuple(prefix.values())
     position = {t: i for i, t in enumerate(identity_targets)}
+    identifiers = [position[t] for t in IDENTIFIERS if t in position]
     blank_rules = [(r.reason, [position[c] for c in r.when_blank]) for r in template.skip_rows if r.when_blank]
     pattern_rules = [(r.reason, p) for r in template.skip_rows if (p := r.pattern()) is not None]
     number_cleaner = build_cleaner((Transform("number"),))
+    long_metrics = [(t, position[t]) for t in identity_targets if t in ADDITIVE_METRICS]
+    rows_per_source_row = 3 if do_split else 1
+
+    def wide_rows(line: int, cells: list[str], note: bool) -> list[tuple[str, dict[str, str | None]]]:
+        """(date, metric values) of every date with a metric in this row."""
+        out: list[tuple[str, dict[str, str | None]]] = []
+        for group in groups:
+            metric_values: dict[str, str | None] = dict.fromkeys(wide_metrics)
+            present = False
+            for target, idx in group.metrics:
+                cell = cells[idx]
+                if not cell.strip():
+                    continue
+                present = True
+                value, ok = number_cleaner(cell)
+                if not ok and note:
+                    stats.note_unparsed(target, line, cell)
+                metric_values[target] = value
+            if present:
+                out.append((group.date, metric_values))
+        return out
+
+    def note_skip(reason: str, line: int, cells: list[str], values: list[str | None]) -> None:
+        if template.wide is None:
+            metrics = {t: values[i] for t, i in long_metrics}
+            stats.note_skipped(reason, rows_per_source_row, [metrics])
+        else:
+            produced = wide_rows(line, cells, note=False)
+            stats.note_skipped(reason, len(produced), [m for _, m in produced])
+
+    def clean(cells: list[str]) -> tuple[list[str | None], list[tuple[str, str]]]:
+        values: list[str | None] = []
+        failed: list[tuple[str, str]] = []
+        for idx, cleaner, target in cleaners:
+            cell = cells[idx] if idx is not None else ""
+            value, ok = cleaner(cell)
+            if not ok:
+                failed.append((target, cell))
+            values.append(value)
+        return values, failed
 
     def source_rows() -> Iterator[Row]:
-        for line, cells in sheet.records():
+        for line, cells in sheet.records(progress_position):
             stats.rows_read += 1
             joined = "\x1f".join(cells).lstrip(_BLANK_AND_SEPARATOR)  # C-speed checks on the whole row
             if not joined.strip():
-                stats.rows_skipped["empty_row"] += 1
+                stats.note_skipped("empty_row", 0, [])
                 continue
             if pattern_rules:
                 first = joined.split("\x1f", 1)[0].strip()  # the row's first non-empty cell
                 reason = next((r for r, p in pattern_rules if p.search(first)), None)
                 if reason is not None:
-                    stats.rows_skipped[reason] += 1
+                    note_skip(reason, line, cells, clean(cells)[0])
                     continue
-            values: list[str | None] = []
-            failed: list[tuple[str, str]] = []
-            for idx, clean, target in cleaners:
-                cell = cells[idx] if idx is not None else ""
-                value, ok = clean(cell)
-                if not ok:
-                    failed.append((target, cell))
-                values.append(value)
+            values, failed = clean(cells)
             reason = next((r for r, pos in blank_rules if all(values[p] is None for p in pos)), None)
-            if reason is not None:
-                stats.rows_skipped[reason] += 1
+            if reason is not None and not any(values[p] is not None for p in identifiers):
+                note_skip(reason, line, cells, values)
                 continue
             for target, cell in failed:
                 stats.note_unparsed(target, line, cell)
+            if label_position is not None and values[label_position] is None:
+                values[label_position] = ""  # a blank label is kept (silver quarantines it), never NULL
             if template.wide is None:
                 yield (*prefix_values, *values, line, inputs.load_timestamp)
                 continue
-            for group in groups:
-                metric_values: dict[str, str | None] = dict.fromkeys(wide_metrics)
-                present = False
-                for target, idx in group.metrics:
-                    cell = cells[idx]
-                    if not cell.strip():
-                        continue
-                    present = True
-                    value, ok = number_cleaner(cell)
-                    if not ok:
-                        stats.note_unparsed(target, line, cell)
-                    metric_values[target] = value
-                if present:
-                    yield (*prefix_values, *values, group.date, *metric_values.values(), line,
-                           inputs.load_timestamp)
+            for date, metric_values in wide_rows(line, cells, note=True):
+                yield (*prefix_values, *values, date, *metric_values.values(), line, inputs.load_timestamp)
 
     rows: Iterator[Row] = source_rows()
     if do_split:

@@ -1,10 +1,16 @@
-"""Reading a partner file: encoding, delimiter, banner rows and the header row.
+"""Reading a partner file: encoding, delimiter, banner rows and the header row, streamed.
 
-Supported encodings: UTF-8 with or without BOM, UTF-16 with BOM (LE or BE), or whatever the template names.
-The header is the first row (among the first ``header_search_rows``) that holds every column the template
-requires, so banner rows (Pluto's ``PLUTO TV - CONTENT PARTNER REVENUE REPORTING``) and a leading empty column
-need no special case. Line numbers are physical lines of the file (1-based), so errors and the upload's
-``source_row_number`` point at the line a person sees in an editor.
+Supported encodings: UTF-8 with or without BOM, UTF-16 with BOM (LE or BE), whatever the template names, or
+whatever ``--encoding`` says. The file is never held in memory: the header search reads the first rows, and
+every later pass (:meth:`Sheet.records`) streams the file again from disk, so peak memory does not grow with
+the file. The header is the first row (among the first ``header_search_rows``) that holds every column the
+template requires, so banner rows (Pluto's ``PLUTO TV - CONTENT PARTNER REVENUE REPORTING``) and a leading
+empty column need no special case. Line numbers are physical lines of the file (1-based), so errors and the
+upload's ``source_row_number`` point at the line a person sees in an editor.
+
+Structural refusals (nothing is written): a binary file (image, PDF, workbook, NUL bytes), a delimiter other
+than the template's, a header naming one column twice, and a data row with more non-blank cells than the
+header. The truncated last row and the content fingerprint are checked by :mod:`viewership.loader.scan`.
 """
 
 from __future__ import annotations
@@ -15,11 +21,24 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from viewership.loader.errors import LoadError
 from viewership.loader.templates import Template
 
 csv.field_size_limit(16 * 1024 * 1024)
+
+HEAD_BYTES = 65536
+DELIMITERS = {",": "','", "\t": "tab", ";": "';'", "|": "'|'"}
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one: save the sheet as CSV first)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (save the sheet as CSV first)"),
+    (b"\x1f\x8b", "a gzip archive (unpack it first)"),
+)
 
 
 def norm(label: str) -> str:
@@ -27,12 +46,15 @@ def norm(label: str) -> str:
     return " ".join(label.split()).lower()
 
 
+def delimiter_name(delimiter: str) -> str:
+    return DELIMITERS.get(delimiter, repr(delimiter))
+
+
 @dataclass(frozen=True)
 class Sheet:
-    """A decoded file with its header located."""
+    """A file with its encoding, delimiter and header located (the data rows are streamed on demand)."""
 
     path: Path
-    text: str
     encoding: str
     delimiter: str
     header: list[str]
@@ -40,15 +62,16 @@ class Sheet:
     header_record: int  # 0-based record index of the header
     date_row: list[str] | None  # the record above the header (wide-by-date layout)
     banner_rows: int  # records before the header
+    size: int  # bytes
 
-    def records(self) -> Iterator[tuple[int, list[str]]]:
+    def all_records(self, position: list[int] | None = None) -> Iterator[tuple[int, list[str]]]:
+        """Every record of the file as (first line number, cells); ``position[0]`` follows the bytes read."""
+        yield from stream_records(self.path, self.encoding, self.delimiter, position)
+
+    def records(self, position: list[int] | None = None) -> Iterator[tuple[int, list[str]]]:
         """Data records after the header as (line number, cells), padded to the header width."""
         width = len(self.header)
-        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
-        last_line = 0
-        for index, cells in enumerate(reader):
-            line = last_line + 1
-            last_line = reader.line_num
+        for index, (line, cells) in enumerate(self.all_records(position)):
             if index <= self.header_record:
                 continue
             if len(cells) < width:
@@ -65,39 +88,105 @@ class Sheet:
             yield line, cells
 
 
-def decode(path: Path, raw: bytes, encoding: str) -> tuple[str, str]:
-    """The file's text and the encoding used; LoadError when it cannot be decoded."""
-    if not raw:
-        raise LoadError("empty file (0 bytes): expected a header row and data rows")
-    if encoding != "auto":
-        try:
-            return raw.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise LoadError(f"cannot decode as {encoding} (template read.encoding): {exc}") from exc
-    if raw.startswith(codecs.BOM_UTF8):
-        name, body = "utf-8-sig", raw
-    elif raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
-        name, body = "utf-16", raw
-    else:
-        name, body = "utf-8", raw
-        if b"\x00" in raw[:4096]:
-            raise LoadError(
-                "contains NUL bytes (UTF-16 without a byte-order mark?): expected UTF-8, or UTF-16 with a BOM"
-            )
+def _open_binary(path: Path) -> BinaryIO:
     try:
-        text = body.decode(name)
-    except UnicodeDecodeError as exc:
-        line = body[: exc.start].count(b"\n") + 1
-        byte = body[exc.start : exc.start + 1].hex()
+        return path.open("rb")
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _decode_error(path: Path, encoding: str) -> LoadError:
+    """Locate the first undecodable byte (line and value) by decoding the file again incrementally."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with _open_binary(path) as fh:
+        while chunk := fh.read(HEAD_BYTES):
+            for i in range(0, len(chunk), 1024):
+                piece = chunk[i : i + 1024]
+                try:
+                    line += decoder.decode(piece).count("\n")
+                except UnicodeDecodeError as exc:
+                    good = piece[: exc.start]
+                    line += good.count(b"\n")
+                    byte = piece[exc.start : exc.start + 1].hex()
+                    return LoadError(
+                        f"line {line}: byte 0x{byte} is not valid {encoding.upper().replace('-SIG', '')}: expected "
+                        "UTF-8 (with or without BOM) or UTF-16 with BOM; give --encoding (e.g. --encoding latin-1) "
+                        "or set read.encoding in the template if the partner uses another",
+                        line=line,
+                    )
+    return LoadError(f"cannot decode as {encoding}")
+
+
+def stream_records(path: Path, encoding: str, delimiter: str,
+                   position: list[int] | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line, cells) of every record, decoded as it is read."""
+    with _open_binary(path) as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        reader = csv.reader(text, delimiter=delimiter)
+        last_line = 0
+        try:
+            for n, cells in enumerate(reader):
+                line = last_line + 1
+                last_line = reader.line_num
+                if position is not None and n % 1024 == 0:
+                    position[0] = raw.tell()
+                yield line, cells
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, encoding) from exc
+        except csv.Error as exc:
+            raise LoadError(f"line {last_line + 1}: not readable as CSV ({exc})", line=last_line + 1) from exc
+        if position is not None:
+            position[0] = raw.tell()
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """NUL bytes on every other position: UTF-16 text that lost its byte-order mark."""
+    sample = head[:4096]
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    half = len(sample) // 2 or 1
+    return max(even, odd) > 0.3 * half and min(even, odd) < 0.05 * half
+
+
+def detect_encoding(head: bytes, configured: str) -> str:
+    """The encoding to read the file with; LoadError for an empty or binary file."""
+    if not head:
+        raise LoadError("empty file (0 bytes): expected a header row and data rows")
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            raise LoadError(f"not a text file: it starts like {what}; expected a CSV or tab-separated text file")
+    if configured != "auto":
+        try:
+            codecs.lookup(configured)
+        except LookupError as exc:
+            raise LoadError(f"unknown encoding {configured!r}: expected e.g. utf-8, utf-16, latin-1, cp1252") from exc
+        if codecs.lookup(configured).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"  # the BOM is not part of the first column's name
+        return configured
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    if b"\x00" in head[:4096]:
+        if _utf16_without_bom(head):
+            raise LoadError(
+                "contains NUL bytes on every other position (UTF-16 without a byte-order mark?): expected UTF-8, "
+                "or UTF-16 with a BOM; give --encoding utf-16-le (or utf-16-be) if that is what it is"
+            )
         raise LoadError(
-            f"line {line}: byte 0x{byte} is not valid {name.upper().replace('-SIG', '')}: expected UTF-8 (with or "
-            "without BOM) or UTF-16 with BOM; set read.encoding in the template if the partner uses another",
-            line=line,
-        ) from exc
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise LoadError(f"line {line}: contains a NUL character, which no target can store", line=line)
-    return text, name
+            f"not a text file: {head[:4096].count(0)} NUL byte(s) in its first 4 KB (a binary file renamed .csv?); "
+            "expected a CSV or tab-separated text file"
+        )
+    return "utf-8"
+
+
+def _head_text(path: Path, encoding: str) -> str:
+    """The first lines of the file, decoded (for delimiter sniffing)."""
+    with _open_binary(path) as fh:
+        head = fh.read(HEAD_BYTES)
+    text = head.decode(encoding, errors="replace")
+    return text
 
 
 def sniff_delimiter(text: str, configured: str) -> str:
@@ -117,44 +206,107 @@ def required_labels(template: Template) -> list[str]:
     return list(dict.fromkeys(labels))
 
 
-def open_sheet(path: Path, template: Template) -> Sheet:
-    """Decode the file and find its header row."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"cannot read: {exc.strerror or exc}") from exc
-    text, encoding = decode(path, raw, template.encoding)
-    if not text.strip():
-        raise LoadError("empty file (no text): expected a header row and data rows")
-    delimiter = sniff_delimiter(text, template.delimiter)
-    wanted = required_labels(template)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    best: tuple[int, int, list[str]] | None = None  # (matches, line, row)
-    previous: list[str] | None = None
-    last_line = 0
-    for index, row in enumerate(reader):
-        line = last_line + 1
-        last_line = reader.line_num
-        if index >= template.header_search_rows:
+def _first_records(path: Path, encoding: str, delimiter: str, limit: int) -> list[tuple[int, list[str]]]:
+    out: list[tuple[int, list[str]]] = []
+    for item in stream_records(path, encoding, delimiter):
+        if len(out) >= limit:
             break
+        out.append(item)
+    return out
+
+
+Partial = tuple[int, int, list[str]]  # (matching labels, line, row)
+
+
+def _find_header(records: list[tuple[int, list[str]]], wanted: list[str]) -> tuple[int | None, Partial | None]:
+    """(index of the header record or None, best partial match (matches, line, row))."""
+    best: Partial | None = None
+    for index, (line, row) in enumerate(records):
         present = {norm(c) for c in row}
         matches = sum(1 for w in wanted if w in present)
-        if matches == len(wanted) and wanted:
-            return Sheet(path, text, encoding, delimiter, [c for c in row], line, index, previous, index)
+        if wanted and matches == len(wanted):
+            return index, None
         if matches and (best is None or matches > best[0]):
             best = (matches, line, row)
-        previous = row
-    if best is None:
+    return None, best
+
+
+def _other_delimiter(path: Path, encoding: str, used: str, wanted: list[str], limit: int) -> str | None:
+    """A delimiter other than ``used`` with which the template's header is found."""
+    for candidate in DELIMITERS:
+        if candidate == used:
+            continue
+        index, _ = _find_header(_first_records(path, encoding, candidate, limit), wanted)
+        if index is not None:
+            return candidate
+    return None
+
+
+def _check_duplicates(header: list[str], line: int, template: Template, date_row: list[str] | None) -> None:
+    """Refuse a header naming a column twice; in a wide-by-date file, a label under a date repeats by design."""
+    dated = date_row if template.wide and date_row else []
+    positions: dict[str, list[int]] = {}
+    for i, label in enumerate(header):
+        key = norm(label)
+        if key and not (i < len(dated) and dated[i].strip()):
+            positions.setdefault(key, []).append(i + 1)
+    twice = {k: v for k, v in positions.items() if len(v) > 1}
+    if twice:
+        detail = "; ".join(
+            f"'{header[v[0] - 1].strip()}' in columns {', '.join(str(p) for p in v)}" for k, v in twice.items()
+        )
+        first = next(iter(twice))
+        raise LoadError(
+            f"line {line}: the header names a column more than once ({detail}); expected each column once, "
+            "so no value is read from the wrong one: rename or remove the extra column",
+            line=line,
+            column=header[twice[first][0] - 1].strip(),
+        )
+
+
+def open_sheet(path: Path, template: Template, encoding: str | None = None) -> Sheet:
+    """Detect the encoding and delimiter and find the header row (reads only the first rows)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from exc
+    with _open_binary(path) as fh:
+        head = fh.read(HEAD_BYTES)
+    chosen = detect_encoding(head, encoding or template.encoding)
+    head_text = _head_text(path, chosen)
+    if not head_text.strip(" \t\r\n\ufeff,;|"):
+        raise LoadError("empty file (no text): expected a header row and data rows")
+    delimiter = sniff_delimiter(head_text, template.delimiter)
+    wanted = required_labels(template)
+    first = _first_records(path, chosen, delimiter, template.header_search_rows)
+    index, best = _find_header(first, wanted)
+    if index is None:
+        other = _other_delimiter(path, chosen, delimiter, wanted, template.header_search_rows)
+        if other is not None:
+            expected = "',' or tab" if template.delimiter == "auto" else delimiter_name(template.delimiter)
+            raise LoadError(
+                f"the file is {delimiter_name(other)}-separated, but template {template.name} reads {expected}: "
+                "expected the partner's usual delimiter (save it again as CSV, or use a template whose "
+                "read.delimiter is " + delimiter_name(other) + ")"
+            )
+    if index is None and best is None:
         shown = ", ".join(repr(w) for w in wanted[:6])
         raise LoadError(
             f"no header row in the first {template.header_search_rows} rows: expected a row with the columns "
             f"{shown}{' ...' if len(wanted) > 6 else ''} (template {template.name})"
         )
-    present = {norm(c) for c in best[2]}
-    missing = [w for w in wanted if w not in present]
-    raise LoadError(
-        f"line {best[1]}: header is missing column(s) {', '.join(repr(m) for m in missing)} "
-        f"required by template {template.name}",
-        line=best[1],
-        column=missing[0],
-    )
+    if index is None:
+        assert best is not None
+        present = {norm(c) for c in best[2]}
+        missing = [w for w in wanted if w not in present]
+        raise LoadError(
+            f"line {best[1]}: header is missing column(s) {', '.join(repr(m) for m in missing)} "
+            f"required by template {template.name}",
+            line=best[1],
+            column=missing[0],
+        )
+    line, header = first[index]
+    previous = first[index - 1][1] if index > 0 else None
+    _check_duplicates(header, line, template, previous)
+    return Sheet(path, chosen, delimiter, list(header), line, index, previous, index, size)
+

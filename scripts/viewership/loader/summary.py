@@ -21,6 +21,15 @@ class Unparsed:
 
 
 @dataclass
+class Skipped:
+    """Rows left out by one skip rule: the source rows, the upload rows they would have made, their metrics."""
+
+    source_rows: int = 0
+    rows_not_written: int = 0
+    metric_totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
 class FileStats:
     """What happened to one file."""
 
@@ -37,6 +46,10 @@ class FileStats:
     rows_read: int = 0
     rows_written: int = 0
     rows_skipped: Counter[str] = field(default_factory=Counter)
+    skipped: dict[str, Skipped] = field(default_factory=dict)
+    content_fingerprint: str | None = None
+    duplicate_of: list[str] = field(default_factory=list)  # files holding the same content (loaded anyway)
+    template_choice: str | None = None  # how --template auto decided
     metric_totals: dict[str, Decimal] = field(default_factory=dict)
     unparsed: dict[str, Unparsed] = field(default_factory=dict)
     date_format: str | None = None
@@ -54,6 +67,17 @@ class FileStats:
             self.unparsed[column] = Unparsed(1, line, raw)
         else:
             entry.count += 1
+
+    def note_skipped(self, reason: str, rows_not_written: int, metrics: list[dict[str, str | None]]) -> None:
+        self.rows_skipped[reason] += 1
+        entry = self.skipped.setdefault(reason, Skipped())
+        entry.source_rows += 1
+        entry.rows_not_written += rows_not_written
+        for values in metrics:
+            for name, text in values.items():
+                number = to_decimal(text)
+                if number is not None and number.is_finite():
+                    entry.metric_totals[name] = entry.metric_totals.get(name, Decimal(0)) + number
 
     def add_metrics(self, values: dict[str, str | None]) -> None:
         for name, text in values.items():
@@ -79,6 +103,14 @@ class FileStats:
             "rows_read": self.rows_read,
             "rows_written": self.rows_written,
             "rows_skipped": dict(sorted(self.rows_skipped.items())),
+            "skipped_detail": {
+                reason: {"source_rows": v.source_rows, "rows_not_written": v.rows_not_written,
+                         "metric_totals": {k: float(t) for k, t in sorted(v.metric_totals.items())}}
+                for reason, v in sorted(self.skipped.items())
+            },
+            "content_fingerprint": self.content_fingerprint,
+            "duplicate_content_of": self.duplicate_of,
+            "template_choice": self.template_choice,
             "replaced_rows": self.replaced_rows,
             "metric_totals": {k: float(v) for k, v in sorted(self.metric_totals.items())},
             "unparsed_cells": {
@@ -107,6 +139,19 @@ class FileStats:
         skipped = sum(self.rows_skipped.values())
         detail = ", ".join(f"{k} {v:,}" for k, v in sorted(self.rows_skipped.items()))
         lines.append(f"  skipped   {skipped:>10,} rows" + (f" ({detail})" if detail else ""))
+        for reason, entry in sorted(self.skipped.items()):
+            if not entry.rows_not_written and not entry.metric_totals:
+                continue
+            totals = ", ".join(f"{k} {v:,.2f}" for k, v in sorted(entry.metric_totals.items()))
+            lines.append(
+                f"    {reason}: {entry.source_rows:,} source row(s) = {entry.rows_not_written:,} upload row(s) not "
+                f"written" + (f"; their totals {totals}" if totals else "")
+            )
+        if self.template_choice:
+            lines.append(f"  template  {self.template_choice}")
+        if self.duplicate_of:
+            lines.append(f"  DUPLICATE same content as {', '.join(self.duplicate_of)}: loaded anyway "
+                         "(--allow-duplicate-content)")
         if self.date_format:
             lines.append(f"  dates     {self.date_format}")
         if self.split:

@@ -25,7 +25,8 @@ DATA_TYPES: tuple[str, ...] = ("Viewership", "Revenue", "Viewership_Revenue")
 DOMAINS: tuple[str, ...] = ("Distribution Partners", "Owned and Operated")
 
 # Upload columns a template may fill from the file (everything except the loader's own bookkeeping).
-MAPPABLE: frozenset[str] = frozenset(UPLOAD_VALUE_COLUMNS) - {"platform", "data_type", "filename"}
+# data_type: a canonical register's `label` column (a label silver does not model is quarantined there).
+MAPPABLE: frozenset[str] = frozenset(UPLOAD_VALUE_COLUMNS) - {"platform", "filename"}
 # Numeric columns: cleaned with the `number` transform unless the template says otherwise.
 NUMERIC_COLUMNS: frozenset[str] = frozenset(
     (*ADDITIVE_METRICS, "avg_duration_per_session", "avg_duration_per_viewer", "avg_session_count", "duration")
@@ -107,6 +108,12 @@ class Template:
     @property
     def has_date_column(self) -> bool:
         return any(c.target == "date" for c in self.columns)
+
+    @property
+    def has_period_columns(self) -> bool:
+        """The file itself carries year and month (or quarter) columns."""
+        targets = {c.target for c in self.columns}
+        return "year" in targets and bool(targets & {"month", "quarter"})
 
     @property
     def output_targets(self) -> tuple[str, ...]:
