@@ -3,7 +3,8 @@
     invocation, print its rows (file, platform, rate, threshold) in the dbt
     output, so "Got 1 result" is followed by which file and what rate. The
     rows come from running the test's own compiled query again (read only);
-    nothing is written. `--store-failures` keeps the same rows in a table.
+    nothing is written; column names are matched case-insensitively.
+    `--store-failures` keeps the same rows in a table.
 -#}
 {% macro report_unmatched_rate_failures(results) -%}
     {%- if not execute -%}
@@ -18,12 +19,18 @@
             {%- set rows = run_query(node.compiled_code) -%}
             {%- do log(result.status | upper ~ ' ' ~ node.name ~ ': ' ~ rows | length
                 ~ ' file(s) over the unmatched-rate threshold', info=true) -%}
-            {%- for row in rows -%}
+            {%- for values in rows -%}
+                {#- column names by lower case: Snowflake returns them upper-cased -#}
+                {%- set row = {} -%}
+                {%- for name in rows.column_names -%}
+                    {%- do row.update({name | lower: values[loop.index0]}) -%}
+                {%- endfor -%}
                 {%- do log(
                     '  ' ~ row['platform'] ~ ' / ' ~ row['filename']
                     ~ ': unmatched rate ' ~ '%.1f' | format(100.0 * (row['unmatched_rate'] | float))
                     ~ ' % (' ~ row['unmatched_records'] ~ ' of ' ~ row['matchable_records']
-                    ~ ' matchable records) > threshold ' ~ '%.0f' | format(100.0 * (row['threshold'] | float)) ~ ' %',
+                    ~ ' matchable records) > threshold '
+                    ~ '%.0f' | format(100.0 * (row['threshold'] | float)) ~ ' %',
                     info=true) -%}
             {%- endfor -%}
         {%- endif -%}

@@ -99,6 +99,7 @@ def test_report_reconciles_per_file(warehouse: Warehouse, tmp_path: Path) -> Non
     assert sorted(f["filename"] for f in _report(warehouse, "--platform", "TUBI")["files"]) == sorted(
         [TUBI, TUBI_COPY, BAD])
     assert _report(warehouse, "--file", "x' or '1'='1")["files"] == []
+    _unmatched_rate_failure_names_the_file(warehouse)
     nothing = warehouse.run_module("viewership.report.cli", "--platform", "Nobody", "--check", expect_ok=False)
     assert nothing.returncode == 1 and "no uploaded file matches" in nothing.stdout
 
@@ -106,3 +107,14 @@ def test_report_reconciles_per_file(warehouse: Warehouse, tmp_path: Path) -> Non
     assert "inactive_series" in text and "15.3 %" in text and "REF_ID_SERIES / fallback" in text
     md = warehouse.run_module("viewership.report.cli", "--file", TUBI, "--format", "markdown").stdout
     assert md.startswith(f"### {TUBI} (Tubi") and "| revenue | 36,247.09 |" in md
+
+
+def _unmatched_rate_failure_names_the_file(warehouse: Warehouse) -> None:
+    """The error-level unmatched-rate test, its threshold lowered to 10 %, fails and dbt's output names the file,
+    platform, rate and threshold (on-run-end hook report_unmatched_rate_failures), not just "Got 1 result"."""
+    proc = warehouse.dbt("test", "--select", "assert_unmatched_rate_per_file_below_error_threshold",
+                         "--vars", "{unmatched_rate_error: 0.1}", expect_ok=False)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert "FAIL assert_unmatched_rate_per_file_below_error_threshold: 1 file(s) over" in proc.stdout
+    assert (f"Tubi / {TUBI}: unmatched rate 15.3 % (49 of 321 matchable records) > threshold 10 %"
+            in proc.stdout), proc.stdout[-3000:]
