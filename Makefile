@@ -13,7 +13,21 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ROWS ?= 20000
 SEED ?= 42
-TARGET ?= dev
+PORT ?= 8080
+# The dbt target: `make demo TARGET=ci` or `DBT_TARGET=ci make demo` (the variable profiles.yml reads).
+# Both name the same thing; set to different values they are refused instead of one silently winning.
+ifneq ($(strip $(DBT_TARGET)),)
+ifneq ($(filter command line environment environment override file override,$(origin TARGET)),)
+ifneq ($(TARGET),$(DBT_TARGET))
+$(error TARGET=$(TARGET) and DBT_TARGET=$(DBT_TARGET) disagree: set only one of them)
+endif
+endif
+endif
+TARGET ?= $(if $(strip $(DBT_TARGET)),$(DBT_TARGET),dev)
+# `make demo` builds in its own database, recreated on every run (viewership.demo fresh):
+# dev = this DuckDB file, ci = this PostgreSQL database. Your own dev database is never touched.
+DEMO_DUCKDB ?= viewership_demo.duckdb
+DEMO_DATABASE ?= viewership_demo
 # Base of the governance ratchet (`redline check --base`): a git ref, or auto = the merge-base with
 # origin/main (or main), else HEAD~1, else none (the ratchet says which base it used, or that it skipped).
 REDLINE_BASE ?= auto
@@ -36,7 +50,10 @@ profiles.yml: profiles.example.yml
 setup: $(BIN)/dbt profiles.yml ## create .venv, install pinned deps, create profiles.yml
 	@$(BIN)/dbt --version | head -n 3
 
-demo: setup ## generate synthetic data (ROWS=20000) into DuckDB, build everything, print rows per layer
+demo: export DBT_DUCKDB_PATH := $(DEMO_DUCKDB)
+demo: export POSTGRES_DATABASE := $(DEMO_DATABASE)
+demo: setup ## fresh demo database, synthetic data (ROWS=20000 SEED=42), dbt build, rows per layer
+	$(BIN)/python -m viewership.demo fresh --target $(TARGET)
 	$(BIN)/viewership-generate --rows $(ROWS) --seed $(SEED) --target $(TARGET)
 	$(BIN)/dbt build --target $(TARGET)
 	$(BIN)/python -m viewership.summary --target $(TARGET)
@@ -64,8 +81,8 @@ compile-snowflake: setup ## compile staging and prod offline (no Snowflake accou
 	$(BIN)/python -m viewership.emulation compile --target staging
 	$(BIN)/python -m viewership.emulation compile --target prod
 
-docs: setup ## generate the dbt docs site (checked to work offline) and serve it on http://127.0.0.1:8080
-	$(BIN)/python -m viewership.docs_site up --target $(TARGET) --host 127.0.0.1 --port 8080
+docs: setup ## generate the dbt docs site (checked to work offline) and serve it on http://127.0.0.1:PORT (PORT=8080)
+	$(BIN)/python -m viewership.docs_site up --target $(TARGET) --host 127.0.0.1 --port $(PORT)
 
 docs-lineage: setup ## regenerate docs/lineage.svg from the manifest
 	$(BIN)/dbt parse --target $(TARGET) --target-path target
@@ -74,5 +91,5 @@ docs-lineage: setup ## regenerate docs/lineage.svg from the manifest
 bench: setup ## benchmarks (see docs/BENCHMARKS.md); BENCH_QUICK=1 for a CI-sized run
 	$(BIN)/python -m viewership.bench $(if $(BENCH_QUICK),--quick,)
 
-clean: ## remove build artifacts and the local DuckDB file
-	rm -rf target target_* logs .local viewership_dev.duckdb*
+clean: ## remove build artifacts and the local DuckDB files (dev and demo)
+	rm -rf target target_* logs .local viewership_dev.duckdb* $(DEMO_DUCKDB) $(DEMO_DUCKDB).wal

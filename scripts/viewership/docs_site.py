@@ -22,6 +22,7 @@ Usage: ``python -m viewership.docs_site up --target dev --port 8080`` (what ``ma
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -613,10 +614,17 @@ def serve_command(site_dir: Path | None, host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 def up_command(target: str | None, site_dir: Path | None, target_path: Path | None, host: str, port: int) -> None:
-    """Generate, verify, then serve (what `make docs` runs)."""
+    """Generate, verify, then serve (what `make docs` runs).
+
+    The port is bound before the site is generated, so a taken port fails at once, not after generating."""
     site = site_dir or _default_site_dir()
-    _report(_generate_or_fail(site, target, target_path, refresh_red_line_docs=True))
-    _serve(site, host, port)
+    server = _bind_or_fail(site, host, port)
+    try:
+        _report(_generate_or_fail(site, target, target_path, refresh_red_line_docs=True))
+    except BaseException:
+        server.server_close()
+        raise
+    _serve(site, host, port, server)
 
 
 def _generate_or_fail(site: Path, target: str | None, target_path: Path | None,
@@ -636,11 +644,28 @@ def _report(report: SiteReport) -> None:
         click.echo(f"dbt warning: {warning}", err=True)
 
 
-def _serve(site: Path, host: str, port: int) -> None:
+def _bind_or_fail(site: Path, host: str, port: int) -> ThreadingHTTPServer:
+    """Bind host:port now (serving starts later); a taken port is a one-line error naming the way out."""
+    if host not in LOOPBACK_HOSTS:
+        raise click.ClickException(f"refusing to serve the docs on {host}: use a loopback address (127.0.0.1)")
     try:
-        server = start_server(site, host, port)
-    except (DocsSiteError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        return ThreadingHTTPServer((host, port), partial(_QuietHandler, directory=str(site)))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"port {port} on {host} is already in use; pick a free one: make docs PORT={port + 1} "
+                f"(or python -m viewership.docs_site up --port {port + 1})") from exc
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
+
+
+def _serve(site: Path, host: str, port: int, server: ThreadingHTTPServer | None = None) -> None:
+    if server is None:
+        try:
+            server = start_server(site, host, port)
+        except (DocsSiteError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    else:
+        threading.Thread(target=server.serve_forever, name="docs-site", daemon=True).start()
     click.echo(f"serving {site} on {server_url(server)} (Ctrl-C to stop)")
     try:
         threading.Event().wait()
