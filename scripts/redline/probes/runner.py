@@ -1,0 +1,354 @@
+"""Execute a probe: the protected model's COMPILED SQL of one target and render branch, in an embedded
+DuckDB, over the probe's input rows.
+
+Each physical relation the compiled SQL names is rewritten (sqlglot AST) to the probe table of its
+logical name, found through the manifest (relation_name of every model and source); the model's own
+relation (`{{ this }}`) becomes `previous.<model>`. SQL of PostgreSQL and Snowflake targets is transpiled
+to DuckDB by sqlglot. Column lists and types of the inputs come from a dry run: the upstream models' own
+first-run SQL executed on empty tables (source column types from the project's source description when
+it has one, else text). Anything that cannot run is a ProbeError (exit 2), never a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from redline.manifest import CompiledNode, ProjectCompile
+from redline.probes.spec import Assertion, Probe
+
+_VERSION = re.compile(r"\.v(\d+)$")
+
+
+class ProbeError(Exception):
+    """The probe could not run (missing model, untranspilable or failing SQL, unknown input): exit 2."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed assertion: what it says and one counterexample."""
+
+    assertion: Assertion
+    detail: str
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _key(parts: Sequence[str | None]) -> tuple[str, ...]:
+    return tuple(p.lower() for p in parts if p)
+
+
+def _table_key(table: exp.Table) -> tuple[str, ...]:
+    return _key([table.catalog, table.db, table.name])
+
+
+def logical_names(pc: ProjectCompile) -> dict[str, CompiledNode]:
+    """Model nodes by logical name: `name` (latest version of a versioned model) and `name.vN`."""
+    out: dict[str, CompiledNode] = {}
+    latest: dict[str, int] = {}
+    for node in pc.models():
+        match = _VERSION.search(node.unique_id)
+        if match is None:
+            out[node.name] = node
+            continue
+        version = int(match.group(1))
+        out[f"{node.name}.v{version}"] = node
+        if version >= latest.get(node.name, -1):
+            latest[node.name] = version
+            out[node.name] = node
+    return out
+
+
+def table_name(logical: str) -> str:
+    """DuckDB table of a logical name: models in main (a version as name_vN), sources as source.table."""
+    base, dot, rest = logical.partition(".")
+    if dot and rest.startswith("v") and rest[1:].isdigit():
+        return f'main."{base}_{rest}"'
+    return f'"{base}"."{rest}"' if dot else f'main."{base}"'
+
+
+@dataclass
+class Relations:
+    """relation_name -> logical name for one compile."""
+
+    pc: ProjectCompile
+    by_key: dict[tuple[str, ...], str] = field(default_factory=dict)
+    sources: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    models: dict[str, CompiledNode] = field(default_factory=dict)
+
+    uids: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, pc: ProjectCompile) -> Relations:
+        rel = cls(pc)
+        rel.models = logical_names(pc)
+        for name, node in sorted(rel.models.items(), key=lambda item: -len(item[0])):
+            rel.uids[node.unique_id] = name  # the bare name of a latest version wins (shorter, set last)
+        for node in pc.nodes.values():
+            if node.relation_name and node.unique_id in rel.uids:
+                rel.by_key[_relation_key(node.relation_name, pc.dialect)] = rel.uids[node.unique_id]
+        for uid, raw in pc.sources.items():
+            logical = f"{raw.get('source_name')}.{raw.get('name')}"
+            rel.sources[logical] = raw
+            rel.uids[uid] = logical
+            if raw.get("relation_name"):
+                rel.by_key[_relation_key(str(raw["relation_name"]), pc.dialect)] = logical
+        return rel
+
+    def logical_of_uid(self, uid: str) -> str:
+        if uid not in self.uids:
+            raise ProbeError(f"{uid} is neither a model nor a source of the {self.pc.target} compile")
+        return self.uids[uid]
+
+    def resolve_input(self, name: str) -> str:
+        """A probe input name -> logical name (`table` alone names a source when unambiguous)."""
+        if name in self.models or name in self.sources:
+            return name
+        hits = [s for s in self.sources if s.split(".", 1)[1] == name]
+        if len(hits) == 1:
+            return hits[0]
+        raise ProbeError(f"input {name!r} is no model or source of the {self.pc.target} compile"
+                         + (f" (ambiguous: {hits})" if hits else ""))
+
+
+def _relation_key(relation_name: str, dialect: str) -> tuple[str, ...]:
+    return _table_key(exp.to_table(relation_name, dialect=dialect))
+
+
+class SqlCache:
+    """Rewritten DuckDB SQL by hash of (compiled SQL, dialect, relation map), kept on disk between runs."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.data: dict[str, str] = {}
+        self.dirty = False
+        if path is not None and path.is_file():
+            try:
+                self.data = dict(json.loads(path.read_text(encoding="utf-8")))
+            except ValueError:
+                self.data = {}
+
+    def save(self) -> None:
+        if self.path is not None and self.dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.data), encoding="utf-8")
+
+    def rewrite(self, sql: str, dialect: str, mapping: Mapping[tuple[str, ...], str], where: str) -> str:
+        digest = hashlib.sha256(json.dumps([sql, dialect, sorted(
+            ["|".join(k), v] for k, v in mapping.items())]).encode()).hexdigest()
+        if digest not in self.data:
+            self.data[digest] = rewrite_sql(sql, dialect, mapping, where)
+            self.dirty = True
+        return self.data[digest]
+
+
+def rewrite_sql(sql: str, dialect: str, mapping: Mapping[tuple[str, ...], str], where: str) -> str:
+    """Compiled SQL of `dialect` -> DuckDB SQL reading the probe tables; every qualified relation must be
+    in `mapping` (physical key -> DuckDB table), an unknown one is a ProbeError."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError as exc:
+        raise ProbeError(f"{where}: the compiled SQL cannot be parsed as {dialect}: {exc}") from exc
+    for table in list(tree.find_all(exp.Table)):
+        if not table.db:
+            continue  # a CTE or an unqualified name (a function table, a CTE)
+        key = _table_key(table)
+        if key not in mapping:
+            raise ProbeError(f"{where}: relation {'.'.join(key)} is not a model or source of this compile")
+        target = exp.to_table(mapping[key], dialect="duckdb")
+        table.set("this", target.this)
+        table.set("db", target.args.get("db"))
+        table.set("catalog", None)
+    try:
+        return tree.sql(dialect="duckdb")
+    except sqlglot.errors.SqlglotError as exc:
+        raise ProbeError(f"{where}: the compiled SQL cannot be transpiled from {dialect} to DuckDB: {exc}") \
+            from exc
+
+
+def source_types(logical: str) -> dict[str, str]:
+    """Column types of a source table from the project's source description (viewership.schema), when
+    that package is importable; every other column is text."""
+    try:
+        from viewership import schema
+    except ImportError:
+        return {}
+    kinds = {"text": "varchar", "bigint": "bigint", "integer": "integer", "boolean": "boolean",
+             "timestamp": "timestamp"}
+    for table in schema.ALL_TABLES:
+        if f"{table.location}.{table.name}" == logical:
+            return {c.name: kinds[c.type] for c in table.columns}
+    return {}
+
+
+Columns = tuple[tuple[str, str], ...]
+
+
+class Schemas:
+    """Output columns (name, DuckDB type) of every relation, from a dry run of the first-run SQL."""
+
+    def __init__(self, rel: Relations, cache: SqlCache) -> None:
+        self.rel = rel
+        self.cache = cache
+        self.con = duckdb.connect(":memory:")
+        self.known: dict[str, Columns] = {}
+
+    def _create(self, logical: str, columns: Columns) -> None:
+        name = table_name(logical)
+        if "." in logical and logical in self.rel.sources:
+            self.con.execute(f'create schema if not exists "{logical.split(".", 1)[0]}"')
+        cols = ", ".join(f'"{c}" {t}' for c, t in columns)
+        self.con.execute(f"create or replace table {name} ({cols})")
+
+    def of(self, logical: str, stack: tuple[str, ...] = ()) -> Columns:
+        if logical in self.known:
+            return self.known[logical]
+        if logical in self.rel.sources:
+            raw = self.rel.sources[logical]
+            types = source_types(logical)
+            names = list(raw.get("columns") or {}) or list(types)
+            if not names:
+                raise ProbeError(f"source {logical} declares no columns: cannot build a probe table for it")
+            columns: Columns = tuple((c, types.get(c, "varchar")) for c in names)
+        else:
+            node = self.rel.models.get(logical)
+            if node is None:
+                raise ProbeError(f"{logical} is not a model of the {self.rel.pc.target} compile")
+            if logical in stack:
+                raise ProbeError(f"{logical} reads itself in its first-run SQL: cannot infer its columns")
+            mapping: dict[tuple[str, ...], str] = {}
+            for uid in node.depends_on:
+                upstream = self.rel.logical_of_uid(uid)
+                self._create(upstream, self.of(upstream, (*stack, logical)))
+                raw_name = (self.rel.models[upstream].relation_name if upstream in self.rel.models
+                            else self.rel.sources[upstream].get("relation_name"))
+                if raw_name:
+                    mapping[_relation_key(str(raw_name), self.rel.pc.dialect)] = table_name(upstream)
+            if node.compiled_code is None:
+                raise ProbeError(f"{logical} has no compiled SQL in the {self.rel.pc.target} first-run compile")
+            sql = self.cache.rewrite(node.compiled_code, self.rel.pc.dialect, mapping,
+                                     f"{logical} ({self.rel.pc.target})")
+            try:
+                described = self.con.execute(f"describe select * from ({sql}) as dry_run").fetchall()  # noqa: S608
+            except duckdb.Error as exc:
+                raise ProbeError(f"{logical}: its {self.rel.pc.target} SQL does not run on DuckDB: "
+                                 f"{str(exc).splitlines()[0]}") from exc
+            columns = tuple((str(r[0]), str(r[1])) for r in described)
+        self.known[logical] = columns
+        return columns
+
+
+def _sample(columns: Sequence[str], row: Sequence[Any], limit: int = 8) -> str:
+    pairs = [f"{c}={_norm(v)!r}" for c, v in zip(columns, row, strict=False)][:limit]
+    return "{" + ", ".join(pairs) + (", ..." if len(columns) > limit else "") + "}"
+
+
+def execute(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cache: SqlCache) -> list[Failure]:
+    """Run one probe on one compile (a target's render branch); the failed assertions."""
+    rel = Relations.of(pc) if schemas.rel.pc is not pc else schemas.rel
+    con = duckdb.connect(":memory:")
+    con.execute("create schema previous")
+    chain: list[tuple[str, CompiledNode]] = []
+    for name in probe.models:
+        node = rel.models.get(name)
+        if node is None:
+            raise ProbeError(f"protected model {name} is not in the {pc.target} compile")
+        if node.compiled_code is None:
+            raise ProbeError(f"{name} has no compiled SQL in the {pc.target} {branch} compile")
+        chain.append((name, node))
+    in_chain = {name for name, _ in chain}
+    reads: dict[str, None] = {}
+    for _name, node in chain:
+        for uid in node.depends_on:
+            logical = rel.logical_of_uid(uid)
+            if logical not in in_chain:
+                reads[logical] = None
+    # An input the models do not read is kept out of the run but is not an error: a probe may offer rows
+    # (unmatched records, say) that only a forbidden change would read. An unknown name is an error.
+    given = {rel.resolve_input(name): rows for name, rows in probe.inputs.items()}
+    for logical in reads:
+        _load(con, logical, schemas.of(logical), given.get(logical, ()), f"inputs.{logical}")
+    for name, _node in chain:
+        _load(con, f"previous.{name}", schemas.of(name), probe.previous.get(name, ()) if
+              branch != "first_run" else (), f"this.{name}", table=f'previous."{name}"')
+    for name, node in chain:
+        mapping: dict[tuple[str, ...], str] = {}
+        for uid in node.depends_on:
+            logical = rel.logical_of_uid(uid)
+            raw_name = (rel.models[logical].relation_name if logical in rel.models
+                        else rel.sources[logical].get("relation_name"))
+            if raw_name:
+                mapping[_relation_key(str(raw_name), pc.dialect)] = table_name(logical)
+        if node.relation_name:
+            mapping[_relation_key(node.relation_name, pc.dialect)] = f'previous."{name}"'
+        sql = cache.rewrite(node.compiled_code or "", pc.dialect, mapping, f"{name} ({pc.target})")
+        try:
+            con.execute(f"create table {table_name(name)} as {sql}")
+        except duckdb.Error as exc:
+            raise ProbeError(f"{name}: the {pc.target} {branch} SQL does not run on DuckDB: "
+                             f"{str(exc).splitlines()[0]}") from exc
+    failures: list[Failure] = []
+    for assertion in probe.assertions:
+        if branch not in assertion.branches:
+            continue
+        try:
+            cur = con.execute(assertion.sql)
+            rows = cur.fetchall()
+            columns = [d[0] for d in cur.description or ()]
+        except duckdb.Error as exc:
+            raise ProbeError(f"assertion '{assertion.name}' does not run: {str(exc).splitlines()[0]}") from exc
+        if assertion.expect is None:
+            if rows:
+                failures.append(Failure(assertion, f"{len(rows)} counterexample(s), e.g. "
+                                                   f"{_sample(columns, rows[0])}"))
+            continue
+        got = sorted((tuple(_norm(v) for v in r) for r in rows), key=repr)
+        want = sorted((tuple(_norm(v) for v in r) for r in assertion.expect), key=repr)
+        if got != want:
+            missing = [r for r in want if r not in got]
+            extra = [r for r in got if r not in want]
+            failures.append(Failure(assertion, f"expected {len(want)} row(s), got {len(got)}"
+                                               + (f"; missing {missing[:3]}" if missing else "")
+                                               + (f"; unexpected {extra[:3]}" if extra else "")))
+    con.close()
+    return failures
+
+
+def _load(con: duckdb.DuckDBPyConnection, logical: str, columns: Columns, rows: Sequence[Mapping[str, Any]],
+          where: str, table: str | None = None) -> None:
+    name = table or table_name(logical)
+    schema, dot, _rest = logical.partition(".")
+    if table is None and dot and not (_rest.startswith("v") and _rest[1:].isdigit()):
+        con.execute(f'create schema if not exists "{schema}"')
+    con.execute(f"create table {name} ({', '.join(f'{chr(34)}{c}{chr(34)} {t}' for c, t in columns)})")
+    known = {c for c, _t in columns}
+    for i, row in enumerate(rows):
+        unknown = sorted(set(row) - known)
+        if unknown:
+            raise ProbeError(f"{where}[{i}]: column(s) {unknown} are not columns of {logical} "
+                             f"(known: {', '.join(sorted(known))})")
+        cols = list(row)
+        try:
+            con.execute(f"insert into {name} ({', '.join(chr(34) + c + chr(34) for c in cols)}) values "  # noqa: S608 - quoted, checked identifiers; values bound
+                        f"({', '.join('?' for _ in cols)})", [row[c] for c in cols])
+        except duckdb.Error as exc:
+            raise ProbeError(f"{where}[{i}]: {str(exc).splitlines()[0]}") from exc
