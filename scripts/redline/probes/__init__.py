@@ -20,7 +20,7 @@ import yaml
 from redline.config import ConfigError, Governance, Rule
 from redline.engine import ERROR, VIOLATION, WAIVED, Finding, Outcome, first_changed_line
 from redline.manifest import ProjectCompile
-from redline.probes.runner import ProbeError, Relations, Schemas, SqlCache, execute
+from redline.probes.runner import ProbeError, Schemas, SqlCache, execute, relations
 from redline.probes.spec import Probe, load_probes, probed_models, rule_probes
 
 __all__ = ["ProbeError", "Variant", "compile_variants", "run_probes", "with_probes"]
@@ -84,7 +84,7 @@ def compile_variants(root: Path, targets: Sequence[str], work_dir: Path, increme
 
 
 def _model_file(root: Path, pc: ProjectCompile, model: str) -> tuple[str, int]:
-    node = Relations.of(pc).models.get(model)
+    node = relations(pc).models.get(model)
     if node is None:
         return "", 0
     return node.original_file_path, first_changed_line(root, node.original_file_path) or 1
@@ -106,7 +106,7 @@ def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_id
     findings: list[Finding] = []
     schema_variant = sorted((v for v in variants if v.branch == FIRST_RUN),
                             key=lambda v: (v.compile.dialect != "duckdb", v.target))
-    schemas = Schemas(Relations.of(schema_variant[0].compile if schema_variant else variants[0].compile), cache)
+    schemas = Schemas(relations(schema_variant[0].compile if schema_variant else variants[0].compile), cache)
     for rule in rules:
         for pid in by_rule.get(rule.id, ()):
             probe = probes[pid]
@@ -115,7 +115,6 @@ def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_id
                 if branch_kind not in probe.branches:
                     continue
                 model = probe.models[-1]
-                file, line = _model_file(root, variant.compile, model)
                 try:
                     failures = execute(probe, branch_kind, variant.compile, schemas, cache)
                 except ProbeError as exc:
@@ -123,6 +122,7 @@ def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_id
                                             f"probe {pid} cannot run [{variant.branch}]: {exc}",
                                             "a probe that runs", ERROR, f"{probe.file}", probe.line))
                     continue
+                file, line = _model_file(root, variant.compile, model) if failures else ("", 0)
                 for failure in failures:
                     a = failure.assertion
                     findings.append(Finding(

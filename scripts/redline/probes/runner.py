@@ -26,7 +26,7 @@ import sqlglot
 from sqlglot import exp
 
 from redline.manifest import CompiledNode, ProjectCompile
-from redline.probes.spec import Assertion, Probe
+from redline.probes.spec import Assertion, Probe, Row
 
 _VERSION = re.compile(r"\.v(\d+)$")
 
@@ -135,22 +135,26 @@ def _relation_key(relation_name: str, dialect: str) -> tuple[str, ...]:
 
 
 class SqlCache:
-    """Rewritten DuckDB SQL by hash of (compiled SQL, dialect, relation map), kept on disk between runs."""
+    """Rewritten DuckDB SQL by hash of (compiled SQL, dialect, relation map), and probe outcomes by hash of
+    their plan, kept on disk between runs."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.data: dict[str, str] = {}
+        self.results: dict[str, list[tuple[str, str]]] = {}
         self.dirty = False
         if path is not None and path.is_file():
             try:
-                self.data = dict(json.loads(path.read_text(encoding="utf-8")))
-            except ValueError:
-                self.data = {}
+                stored = json.loads(path.read_text(encoding="utf-8"))
+                self.data = dict(stored.get("sql", {}))
+                self.results = {k: [(a, d) for a, d in v] for k, v in stored.get("results", {}).items()}
+            except (ValueError, AttributeError, TypeError):
+                self.data, self.results = {}, {}
 
     def save(self) -> None:
         if self.path is not None and self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(self.data), encoding="utf-8")
+            self.path.write_text(json.dumps({"sql": self.data, "results": self.results}), encoding="utf-8")
 
     def rewrite(self, sql: str, dialect: str, mapping: Mapping[tuple[str, ...], str], where: str) -> str:
         digest = hashlib.sha256(json.dumps([sql, dialect, sorted(
@@ -262,11 +266,40 @@ def _sample(columns: Sequence[str], row: Sequence[Any], limit: int = 8) -> str:
     return "{" + ", ".join(pairs) + (", ..." if len(columns) > limit else "") + "}"
 
 
-def execute(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cache: SqlCache) -> list[Failure]:
-    """Run one probe on one compile (a target's render branch); the failed assertions."""
-    rel = Relations.of(pc) if schemas.rel.pc is not pc else schemas.rel
-    con = duckdb.connect(":memory:")
-    con.execute("create schema previous")
+_RELATIONS: dict[int, Relations] = {}
+
+
+def relations(pc: ProjectCompile) -> Relations:
+    """Relations of a compile, built once per compile object."""
+    rel = _RELATIONS.get(id(pc))
+    if rel is None or rel.pc is not pc:
+        rel = _RELATIONS[id(pc)] = Relations.of(pc)
+    return rel
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one execution needs: the DuckDB SQL of each model, the input tables and their rows."""
+
+    probe: Probe
+    branch: str
+    models: tuple[tuple[str, str], ...]  # (name, DuckDB SQL)
+    tables: tuple[tuple[str, str, Columns, tuple[Row, ...]], ...]  # (logical, DuckDB table, columns, rows)
+
+    def key(self) -> str:
+        """Same plan, same result: the cache key of the outcome (includes the runner's own source)."""
+        digest = hashlib.sha256(Path(__file__).read_bytes())
+        digest.update(json.dumps([repr(self.probe), self.branch, self.models, [
+            [logical, table, list(columns), [sorted((k, repr(v)) for k, v in r.items()) for r in rows]]
+            for logical, table, columns, rows in self.tables], duckdb.__version__]).encode())
+        return digest.hexdigest()
+
+
+
+
+def plan(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cache: SqlCache) -> Plan:
+    """Resolve a probe on one compile: its models' rewritten SQL and the tables to build."""
+    rel = relations(pc)
     chain: list[tuple[str, CompiledNode]] = []
     for name in probe.models:
         node = rel.models.get(name)
@@ -285,11 +318,10 @@ def execute(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cac
     # An input the models do not read is kept out of the run but is not an error: a probe may offer rows
     # (unmatched records, say) that only a forbidden change would read. An unknown name is an error.
     given = {rel.resolve_input(name): rows for name, rows in probe.inputs.items()}
-    for logical in reads:
-        _load(con, logical, schemas.of(logical), given.get(logical, ()), f"inputs.{logical}")
-    for name, _node in chain:
-        _load(con, f"previous.{name}", schemas.of(name), probe.previous.get(name, ()) if
-              branch != "first_run" else (), f"this.{name}", table=f'previous."{name}"')
+    tables = [(logical, table_name(logical), schemas.of(logical), given.get(logical, ())) for logical in reads]
+    tables += [(f"this.{name}", f'previous."{name}"', schemas.of(name),
+                probe.previous.get(name, ()) if branch != "first_run" else ()) for name, _node in chain]
+    models: list[tuple[str, str]] = []
     for name, node in chain:
         mapping: dict[tuple[str, ...], str] = {}
         for uid in node.depends_on:
@@ -300,28 +332,39 @@ def execute(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cac
                 mapping[_relation_key(str(raw_name), pc.dialect)] = table_name(logical)
         if node.relation_name:
             mapping[_relation_key(node.relation_name, pc.dialect)] = f'previous."{name}"'
-        sql = cache.rewrite(node.compiled_code or "", pc.dialect, mapping, f"{name} ({pc.target})")
+        models.append((name, cache.rewrite(node.compiled_code or "", pc.dialect, mapping,
+                                           f"{name} ({pc.target})")))
+    return Plan(probe, branch, tuple(models), tuple(tables))
+
+
+def run(p: Plan, where: str) -> list[Failure]:
+    """Build the tables, execute the models in order, evaluate the assertions of the plan's branch."""
+    con = duckdb.connect(":memory:", config={"threads": 1})
+    con.execute("create schema previous")
+    for logical, table, columns, rows in p.tables:
+        _load(con, logical, table, columns, rows)
+    for name, sql in p.models:
         try:
             con.execute(f"create table {table_name(name)} as {sql}")
         except duckdb.Error as exc:
-            raise ProbeError(f"{name}: the {pc.target} {branch} SQL does not run on DuckDB: "
+            raise ProbeError(f"{name}: the {where} SQL does not run on DuckDB: "
                              f"{str(exc).splitlines()[0]}") from exc
     failures: list[Failure] = []
-    for assertion in probe.assertions:
-        if branch not in assertion.branches:
+    for assertion in p.probe.assertions:
+        if p.branch not in assertion.branches:
             continue
         try:
             cur = con.execute(assertion.sql)
-            rows = cur.fetchall()
-            columns = [d[0] for d in cur.description or ()]
+            result = cur.fetchall()
+            names = [d[0] for d in cur.description or ()]
         except duckdb.Error as exc:
             raise ProbeError(f"assertion '{assertion.name}' does not run: {str(exc).splitlines()[0]}") from exc
         if assertion.expect is None:
-            if rows:
-                failures.append(Failure(assertion, f"{len(rows)} counterexample(s), e.g. "
-                                                   f"{_sample(columns, rows[0])}"))
+            if result:
+                failures.append(Failure(assertion, f"{len(result)} counterexample(s), e.g. "
+                                                   f"{_sample(names, result[0])}"))
             continue
-        got = sorted((tuple(_norm(v) for v in r) for r in rows), key=repr)
+        got = sorted((tuple(_norm(v) for v in r) for r in result), key=repr)
         want = sorted((tuple(_norm(v) for v in r) for r in assertion.expect), key=repr)
         if got != want:
             missing = [r for r in want if r not in got]
@@ -333,22 +376,37 @@ def execute(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cac
     return failures
 
 
-def _load(con: duckdb.DuckDBPyConnection, logical: str, columns: Columns, rows: Sequence[Mapping[str, Any]],
-          where: str, table: str | None = None) -> None:
-    name = table or table_name(logical)
-    schema, dot, _rest = logical.partition(".")
-    if table is None and dot and not (_rest.startswith("v") and _rest[1:].isdigit()):
-        con.execute(f'create schema if not exists "{schema}"')
-    con.execute(f"create table {name} ({', '.join(f'{chr(34)}{c}{chr(34)} {t}' for c, t in columns)})")
+def execute(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cache: SqlCache) -> list[Failure]:
+    """Run one probe on one compile (a target's render branch); the failed assertions. A plan already run
+    (same SQL, same inputs, same probe) is answered from the cache."""
+    p = plan(probe, branch, pc, schemas, cache)
+    key = p.key()
+    if key in cache.results:
+        by_name = {a.name: a for a in probe.assertions}
+        return [Failure(by_name[name], detail) for name, detail in cache.results[key]]
+    failures = run(p, f"{pc.target} {branch}")
+    cache.results[key] = [(f.assertion.name, f.detail) for f in failures]
+    cache.dirty = True
+    return failures
+
+
+def _load(con: duckdb.DuckDBPyConnection, logical: str, table: str, columns: Columns,
+          rows: Sequence[Row]) -> None:
+    schema, dot, _rest = table.partition(".")
+    if dot and schema != "main":
+        con.execute(f"create schema if not exists {schema}")
+    con.execute(f"create table {table} ({', '.join(f'{chr(34)}{c}{chr(34)} {t}' for c, t in columns)})")
     known = {c for c, _t in columns}
     for i, row in enumerate(rows):
         unknown = sorted(set(row) - known)
         if unknown:
-            raise ProbeError(f"{where}[{i}]: column(s) {unknown} are not columns of {logical} "
+            raise ProbeError(f"{logical}[{i}]: column(s) {unknown} are not columns of {logical} "
                              f"(known: {', '.join(sorted(known))})")
-        cols = list(row)
-        try:
-            con.execute(f"insert into {name} ({', '.join(chr(34) + c + chr(34) for c in cols)}) values "  # noqa: S608 - quoted, checked identifiers; values bound
-                        f"({', '.join('?' for _ in cols)})", [row[c] for c in cols])
-        except duckdb.Error as exc:
-            raise ProbeError(f"{where}[{i}]: {str(exc).splitlines()[0]}") from exc
+    names = sorted({c for row in rows for c in row})
+    if not names:
+        return
+    try:
+        con.executemany(f"insert into {table} ({', '.join(chr(34) + c + chr(34) for c in names)}) "  # noqa: S608
+                        f"values ({', '.join('?' for _ in names)})", [[row.get(c) for c in names] for row in rows])
+    except duckdb.Error as exc:
+        raise ProbeError(f"rows of {logical}: {str(exc).splitlines()[0]}") from exc
