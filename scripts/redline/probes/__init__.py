@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from redline.config import ConfigError, Governance, Rule
+from redline.config import ConfigError, Governance, Rule, load_environment_map
 from redline.engine import ERROR, VIOLATION, WAIVED, Finding, Outcome, first_changed_line
 from redline.manifest import ProjectCompile
 from redline.probes.runner import ProbeError, Schemas, SqlCache, execute, relations
@@ -52,9 +52,9 @@ def flipped_vars(root: Path, raw_codes: Sequence[str]) -> dict[str, object]:
         for name, default in _VAR.findall(code):
             if name in _RESERVED_VARS or name in out:
                 continue
-            value: Any = project_vars.get(name, yaml.safe_load(default) if default.strip() else None)
+            value: Any = project_vars.get(name, default.strip() or None)
             if isinstance(value, str) and value.lower() in {"true", "false", "none", "null"}:
-                value = yaml.safe_load(value.lower())
+                value = {"true": True, "false": False}.get(value.lower())
             if value is None or isinstance(value, bool):
                 out[name] = not value
     return out
@@ -102,6 +102,7 @@ def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_id
             if pid not in probes:
                 raise ConfigError(f"redlines.yml: rule {rule_id} names probe {pid!r}, which no file in "
                                   f"governance/probes defines (known: {', '.join(sorted(probes)) or 'none'})")
+    env_map = load_environment_map(root)
     cache = SqlCache(cache_path)
     findings: list[Finding] = []
     schema_variant = sorted((v for v in variants if v.branch == FIRST_RUN),
@@ -114,9 +115,10 @@ def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_id
                 branch_kind = FIRST_RUN if variant.branch == FIRST_RUN else INCREMENTAL
                 if branch_kind not in probe.branches:
                     continue
-                model = probe.models[-1]
+                model = probe.models[-1] if probe.models else "-"
                 try:
-                    failures = execute(probe, branch_kind, variant.compile, schemas, cache)
+                    failures = execute(probe, branch_kind, variant.compile, schemas, cache,
+                                       env_map.targets.get(variant.target, {}))
                 except ProbeError as exc:
                     findings.append(Finding(rule, f"probe {pid}", (variant.target,), model,
                                             f"probe {pid} cannot run [{variant.branch}]: {exc}",

@@ -337,6 +337,48 @@ def plan(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cache:
     return Plan(probe, branch, tuple(models), tuple(tables))
 
 
+_NODE_COLUMNS: Columns = tuple((c, "varchar") for c in (
+    "name", "resource_type", "path", "materialized", "database", "schema", "relation_name", "tags",
+    "grants_select"))
+_READ_COLUMNS: Columns = tuple((c, "varchar") for c in ("name", "reads", "relation_name", "database", "schema"))
+_LOCATION_COLUMNS: Columns = tuple((c, "varchar") for c in ("location", "database", "schema"))
+
+
+def manifest_plan(probe: Probe, branch: str, pc: ProjectCompile, locations: Mapping[str, Any]) -> Plan:
+    """A manifest probe: the target's compiled nodes as tables. manifest.nodes (every model and snapshot:
+    name, path, materialized, database, schema, relation_name, tags and the roles granted select, comma
+    separated, upper-case), manifest.reads (each node's upstream relations with their database/schema)
+    and manifest.locations (vars.environments of the target; a null database is the target's own)."""
+    rel = relations(pc)
+    nodes: list[Row] = []
+    reads: list[Row] = []
+    for node in pc.nodes.values():
+        if node.resource_type not in {"model", "snapshot"}:
+            continue
+        select = node.grants.get("select") or []
+        nodes.append({"name": node.name, "resource_type": node.resource_type, "path": node.original_file_path,
+                      "materialized": node.materialized, "database": node.database, "schema": node.schema,
+                      "relation_name": node.relation_name, "tags": ",".join(node.tags),
+                      "grants_select": ",".join(str(r).upper() for r in
+                                                ([select] if isinstance(select, str) else select))})
+        for uid in node.depends_on:
+            upstream = pc.nodes.get(uid)
+            raw = pc.sources.get(uid)
+            if upstream is not None:
+                reads.append({"name": node.name, "reads": rel.uids.get(uid, uid), "relation_name":
+                              upstream.relation_name, "database": upstream.database, "schema": upstream.schema})
+            elif raw is not None:
+                reads.append({"name": node.name, "reads": rel.uids.get(uid, uid), "relation_name":
+                              raw.get("relation_name"), "database": raw.get("database"),
+                              "schema": raw.get("schema")})
+    located = [{"location": name, "database": value.get("database") or pc.target_database,
+                "schema": value.get("schema")} for name, value in locations.items() if isinstance(value, dict)]
+    return Plan(probe, branch, (), (("manifest.nodes", "manifest.nodes", _NODE_COLUMNS, tuple(nodes)),
+                                    ("manifest.reads", "manifest.reads", _READ_COLUMNS, tuple(reads)),
+                                    ("manifest.locations", "manifest.locations", _LOCATION_COLUMNS,
+                                     tuple(located))))
+
+
 def run(p: Plan, where: str) -> list[Failure]:
     """Build the tables, execute the models in order, evaluate the assertions of the plan's branch."""
     con = duckdb.connect(":memory:", config={"threads": 1})
@@ -376,10 +418,12 @@ def run(p: Plan, where: str) -> list[Failure]:
     return failures
 
 
-def execute(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cache: SqlCache) -> list[Failure]:
+def execute(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cache: SqlCache,
+            locations: Mapping[str, Any] | None = None) -> list[Failure]:
     """Run one probe on one compile (a target's render branch); the failed assertions. A plan already run
     (same SQL, same inputs, same probe) is answered from the cache."""
-    p = plan(probe, branch, pc, schemas, cache)
+    p = (manifest_plan(probe, branch, pc, locations or {}) if probe.scope == "manifest"
+         else plan(probe, branch, pc, schemas, cache))
     key = p.key()
     if key in cache.results:
         by_name = {a.name: a for a in probe.assertions}

@@ -3,9 +3,11 @@
 A probe names the protected model(s) it executes (by name, in order: a later model reads an earlier one's
 output), small input relations by LOGICAL name (a model name, or a source as `source.table` / `table`),
 rows for `{{ this }}` (the rows the model already holds, read by its incremental render), and assertions
-over the output. An assertion is a DuckDB query that must return no row (each row it returns is a
-counterexample) or, with `expect`, exactly the given rows (order-insensitive). Columns a row does not give
-are NULL. Which red line runs which probe is said in governance/redlines.yml (`probes: [ids]`).
+over the output. A probe with `scope: manifest` executes no model: its assertions query the target's
+compiled manifest as tables (manifest.nodes, manifest.reads, manifest.locations; see runner.manifest_plan).
+An assertion is a DuckDB query that must return no row (each row it returns is a counterexample) or,
+with `expect`, exactly the given rows (order-insensitive). Columns a row does not give are NULL. Which red
+line runs which probe is said in governance/redlines.yml (`probes: [ids]`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Probe:
     branches: tuple[str, ...]
     file: str
     line: int
+    scope: str = "models"  # models: execute the models; manifest: assertions over the compiled manifest
 
 
 def _rows(value: Any, where: str) -> tuple[Row, ...]:
@@ -145,13 +148,17 @@ def load_probe_file(path: Path, root: Path) -> list[Probe]:
         if not isinstance(pid, str) or not _ID.match(pid):
             raise ConfigError(f"{rel}: probes[{i}]: 'id' is required (letters, digits, . _ -)")
         where = f"{rel}: probe {pid}"
-        unknown = set(entry) - {"id", "description", "models", "inputs", "this", "assert", "branches"}
+        unknown = set(entry) - {"id", "description", "models", "inputs", "this", "assert", "branches", "scope"}
         if unknown:
             raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
-        models = entry.get("models")
+        scope = entry.get("scope", "models")
+        if scope not in {"models", "manifest"}:
+            raise ConfigError(f"{where}: scope must be models or manifest, got {scope!r}")
+        models = entry.get("models", [] if scope == "manifest" else None)
         if isinstance(models, str):
             models = [models]
-        if not isinstance(models, list) or not models or not all(isinstance(m, str) for m in models):
+        if not isinstance(models, list) or not all(isinstance(m, str) for m in models) or (
+                scope == "models" and not models):
             raise ConfigError(f"{where}: 'models' must name the protected model(s) to execute")
         branches = _branches(entry.get("branches"), f"{where}.branches")
         raw_asserts = entry.get("assert")
@@ -165,7 +172,7 @@ def load_probe_file(path: Path, root: Path) -> list[Probe]:
         probes.append(Probe(
             id=pid, description=str(entry.get("description", "")).strip(), models=tuple(models),
             inputs=_relations(entry.get("inputs"), f"{where}.inputs"), previous=previous,
-            assertions=assertions, branches=branches, file=rel, line=line,
+            assertions=assertions, branches=branches, file=rel, line=line, scope=scope,
         ))
     return probes
 

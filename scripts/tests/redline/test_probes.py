@@ -240,3 +240,46 @@ def test_source_level_incidents_are_vetoed_end_to_end(tmp_path: Path) -> None:
     assert "probe RL-1.move-copies-only-pending [incremental]" not in out
     assert "targets   : dev, prod" in out
     (tmp_path / "veto.txt").write_text(out)
+
+
+def test_vars_the_probed_models_read_are_flipped_from_their_defaults(tmp_path: Path) -> None:
+    from redline.probes import flipped_vars
+
+    (tmp_path / "dbt_project.yml").write_text("vars:\n  strict_move: true\n  label: text\n", encoding="utf-8")
+    raw = ["{% if var('strict_move') %} where processed is null {% endif %}",
+           "{{ var(\"include_backfill\", false) }} {{ var('late', none) }} {{ var('label', 'x') }}",
+           "{{ var('environments')[target.name] }} {{ var('assume_incremental', none) }}"]
+    assert flipped_vars(tmp_path, raw) == {"strict_move": False, "include_backfill": True, "late": True}
+
+
+def _with_node(variants: list[Variant], target: str, name: str, **changes: object) -> list[Variant]:
+    out: list[Variant] = []
+    for v in variants:
+        if v.target == target:
+            nodes = {uid: dataclasses.replace(n, **changes) if n.name == name else n  # type: ignore[arg-type]
+                     for uid, n in v.compile.nodes.items()}
+            v = dataclasses.replace(v, compile=dataclasses.replace(v.compile, nodes=nodes))
+        out.append(v)
+    return out
+
+
+def test_a_gold_relation_without_the_web_app_grant_is_vetoed_whatever_its_folder(variants: list[Variant]) -> None:
+    """RL-5 on the manifest: a model OUTSIDE models/gold that is built in the gold location without the grant
+    (the path-based structural check does not select it)."""
+    moved = _with_node(variants, "prod", "int_viewership_matched", database="ASSETS", schema="PUBLIC", grants={})
+    findings = run_probes(governance(), ROOT, moved, ["RL-5"])
+    assert [(f.rule.id, f.targets, f.status) for f in findings] == [("RL-5", ("prod",), VIOLATION)]
+    assert "int_viewership_matched" in findings[0].message
+
+
+def test_a_target_reading_another_environments_database_is_vetoed(variants: list[Variant]) -> None:
+    """RL-3 on the manifest: staging reading the production upload database."""
+    out: list[Variant] = []
+    for v in variants:
+        if v.target == "staging":
+            sources = {uid: {**raw, "database": "UPLOAD_DB_PROD"} for uid, raw in v.compile.sources.items()}
+            v = dataclasses.replace(v, compile=dataclasses.replace(v.compile, sources=sources))
+        out.append(v)
+    findings = run_probes(governance(), ROOT, out, ["RL-3"])
+    assert [(f.rule.id, f.targets, f.status) for f in findings] == [("RL-3", ("staging",), VIOLATION)]
+    assert "nodes read only from their target's databases" in findings[0].message
