@@ -83,11 +83,17 @@ def compile_variants(root: Path, targets: Sequence[str], work_dir: Path, increme
     return variants
 
 
-def _model_file(root: Path, pc: ProjectCompile, model: str) -> tuple[str, int]:
-    node = relations(pc).models.get(model)
-    if node is None:
-        return "", 0
-    return node.original_file_path, first_changed_line(root, node.original_file_path) or 1
+def _model_file(root: Path, pc: ProjectCompile, models: Sequence[str]) -> tuple[str, str, int]:
+    """The model a veto points at: the first probed model whose source differs from git HEAD (where the
+    change is), else the last one (the output the property is about)."""
+    found = [n for n in (relations(pc).models.get(m) for m in models) if n is not None]
+    for node in found:
+        line = first_changed_line(root, node.original_file_path)
+        if line:
+            return node.name, node.original_file_path, line
+    if not found:
+        return "-", "", 0
+    return found[-1].name, found[-1].original_file_path, 1
 
 
 def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_ids: Sequence[str] = (),
@@ -111,26 +117,36 @@ def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_id
     for rule in rules:
         for pid in by_rule.get(rule.id, ()):
             probe = probes[pid]
+            # (target, assertion, detail) -> branches, so one veto lists every branch that fails alike
+            failed: dict[tuple[str, str, str], list[str]] = {}
+            located: dict[str, tuple[str, str, int]] = {}
             for variant in variants:
                 branch_kind = FIRST_RUN if variant.branch == FIRST_RUN else INCREMENTAL
                 if branch_kind not in probe.branches:
                     continue
-                model = probe.models[-1] if probe.models else "-"
                 try:
                     failures = execute(probe, branch_kind, variant.compile, schemas, cache,
                                        env_map.targets.get(variant.target, {}))
                 except ProbeError as exc:
-                    findings.append(Finding(rule, f"probe {pid}", (variant.target,), model,
+                    findings.append(Finding(rule, f"probe {pid}", (variant.target,),
+                                            probe.models[-1] if probe.models else "-",
                                             f"probe {pid} cannot run [{variant.branch}]: {exc}",
                                             "a probe that runs", ERROR, f"{probe.file}", probe.line))
                     continue
-                file, line = _model_file(root, variant.compile, model) if failures else ("", 0)
+                if failures and variant.target not in located:
+                    located[variant.target] = _model_file(root, variant.compile, probe.models)
                 for failure in failures:
-                    a = failure.assertion
-                    findings.append(Finding(
-                        rule, f"probe {pid}", (variant.target,), model,
-                        f"probe {pid} [{variant.branch}] '{a.name}' fails: {failure.detail}",
-                        f"{a.message} (property of {probe.file}:{probe.line})", VIOLATION, file, line))
+                    failed.setdefault((variant.target, failure.assertion.name, failure.detail), []).append(
+                        variant.branch)
+            by_name = {a.name: a for a in probe.assertions}
+            for (target, name, detail), branches in failed.items():
+                a = by_name[name]
+                model, file, line = located[target]
+                findings.append(Finding(
+                    rule, f"probe {pid}", (target,), model,
+                    f"probe {pid} [{', '.join(sorted(branches, key=lambda b: b != FIRST_RUN))}] '{a.name}' "
+                    f"fails: {detail}",
+                    f"{a.message} (property of {probe.file}:{probe.line})", VIOLATION, file, line))
     cache.save()
     return _waive(_merge(findings), gov)
 

@@ -220,9 +220,9 @@ def test_source_level_incidents_are_vetoed_end_to_end(tmp_path: Path) -> None:
         "models/bronze/upload/stg_upload__platform_viewership.sql":
             lambda s: s.replace("new_rows as (\n\n    select * from pending",
                                 "new_rows as (\n\n    select * from upload"),
-        # RL-6: month mapping shifted by one (the literal 'january' stays in the SQL)
+        # RL-6: quarters upper-cased (a `'q` literal stays in the SQL)
         "models/silver/normalization/int_viewership_parsed.sql":
-            lambda s: s.replace("then {{ loop.index }}", "then {{ loop.index + 1 }}"),
+            lambda s: s.replace("then 'q' || right(quarter_text, 1)", "then 'Q' || right(quarter_text, 1)"),
         # RL-8: tie-break on the highest ref_id
         "models/silver/matching/int_viewership_matched.sql":
             lambda s: s.replace("then 0 else 1 end,\n                ref_id\n",
@@ -238,7 +238,8 @@ def test_source_level_incidents_are_vetoed_end_to_end(tmp_path: Path) -> None:
         assert f"probe {probe} [" in out
     assert "probe RL-1.move-copies-only-pending [first_run]" in out
     assert "probe RL-1.move-copies-only-pending [incremental]" not in out
-    assert "targets   : dev, prod" in out
+    assert "COULD NOT EVALUATE" not in out
+    assert out.count("targets   : dev, prod") == out.count("======== VETO")
     (tmp_path / "veto.txt").write_text(out)
 
 
