@@ -108,7 +108,8 @@ def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_id
             if pid not in probes:
                 raise ConfigError(f"redlines.yml: rule {rule_id} names probe {pid!r}, which no file in "
                                   f"governance/probes defines (known: {', '.join(sorted(probes)) or 'none'})")
-    env_map = load_environment_map(root)
+    manifest_probes = any(probes[p].scope == "manifest" for r in rules for p in by_rule.get(r.id, ()))
+    locations = load_environment_map(root).targets if manifest_probes else {}
     cache = SqlCache(cache_path)
     findings: list[Finding] = []
     schema_variant = sorted((v for v in variants if v.branch == FIRST_RUN),
@@ -126,7 +127,7 @@ def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_id
                     continue
                 try:
                     failures = execute(probe, branch_kind, variant.compile, schemas, cache,
-                                       env_map.targets.get(variant.target, {}))
+                                       locations.get(variant.target, {}))
                 except ProbeError as exc:
                     findings.append(Finding(rule, f"probe {pid}", (variant.target,),
                                             probe.models[-1] if probe.models else "-",
