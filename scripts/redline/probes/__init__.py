@@ -148,7 +148,7 @@ def run_probes(gov: Governance, root: Path, variants: Sequence[Variant], rule_id
                     f"probe {pid} [{', '.join(sorted(branches, key=lambda b: b != FIRST_RUN))}] '{a.name}' "
                     f"fails: {detail}",
                     f"{a.message} (property of {probe.file}:{probe.line})", VIOLATION, file, line))
-    cache.save()
+    cache.save(prune=not rule_ids)
     return _waive(_merge(findings), gov)
 
 

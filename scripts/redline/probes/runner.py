@@ -142,6 +142,7 @@ class SqlCache:
         self.path = path
         self.data: dict[str, str] = {}
         self.results: dict[str, list[tuple[str, str]]] = {}
+        self.used: set[str] = set()
         self.dirty = False
         if path is not None and path.is_file():
             try:
@@ -151,10 +152,16 @@ class SqlCache:
             except (ValueError, AttributeError, TypeError):
                 self.data, self.results = {}, {}
 
-    def save(self) -> None:
-        if self.path is not None and self.dirty:
+    def save(self, prune: bool = True) -> None:
+        """Write the cache; `prune` (a run of every probe) keeps only what this run used, so entries of older
+        project states do not pile up."""
+        if not prune:
+            self.used |= set(self.data) | set(self.results)
+        if self.path is not None and (self.dirty or set(self.data) - self.used or set(self.results) - self.used):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps({"sql": self.data, "results": self.results}), encoding="utf-8")
+            self.path.write_text(json.dumps({
+                "sql": {k: v for k, v in self.data.items() if k in self.used},
+                "results": {k: v for k, v in self.results.items() if k in self.used}}), encoding="utf-8")
 
     def rewrite(self, sql: str, dialect: str, mapping: Mapping[tuple[str, ...], str], where: str) -> str:
         digest = hashlib.sha256(json.dumps([sql, dialect, sorted(
@@ -162,6 +169,7 @@ class SqlCache:
         if digest not in self.data:
             self.data[digest] = rewrite_sql(sql, dialect, mapping, where)
             self.dirty = True
+        self.used.add(digest)
         return self.data[digest]
 
 
@@ -425,6 +433,7 @@ def execute(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cac
     p = (manifest_plan(probe, branch, pc, locations or {}) if probe.scope == "manifest"
          else plan(probe, branch, pc, schemas, cache))
     key = p.key()
+    cache.used.add(key)
     if key in cache.results:
         by_name = {a.name: a for a in probe.assertions}
         return [Failure(by_name[name], detail) for name, detail in cache.results[key]]
