@@ -284,3 +284,18 @@ def test_a_target_reading_another_environments_database_is_vetoed(variants: list
     findings = run_probes(governance(), ROOT, out, ["RL-3"])
     assert [(f.rule.id, f.targets, f.status) for f in findings] == [("RL-3", ("staging",), VIOLATION)]
     assert "nodes read only from their target's databases" in findings[0].message
+
+
+def test_the_probe_cache_answers_the_same_and_keeps_only_the_current_state(variants: list[Variant],
+                                                                          tmp_path: Path) -> None:
+    import json
+
+    cache = tmp_path / "cache.json"
+    rule, model, old, new = INCIDENTS["tie-break order changed"]
+    mutant = _mutated(variants, model, old, new)
+    first = run_probes(governance(), ROOT, mutant, [rule], cache)
+    again = run_probes(governance(), ROOT, mutant, [rule], cache)
+    assert [f.message for f in first] == [f.message for f in again] and first
+    mutant_results = set(json.loads(cache.read_text())["results"])
+    assert run_probes(governance(), ROOT, variants, [], cache) == []
+    assert not mutant_results & set(json.loads(cache.read_text())["results"])
