@@ -103,9 +103,10 @@ _manifest_opt = click.option("--manifest", "manifests", multiple=True, metavar="
 @click.option("--no-cache", is_flag=True, help="Recompile even when no project input changed.")
 @click.option("--base", "base", default=None, metavar="REF",
               help="Also veto weakenings of governance/ since git REF (auto: see `redline ratchet`).")
+@click.option("--no-probes", is_flag=True, help="Skip the behavioural probes (governance/probes/).")
 def check(project_dir: Path | None, targets: tuple[str, ...], fmt: str, output: Path | None,
           work_dir: Path | None, manifests: tuple[str, ...], rule_ids: tuple[str, ...],
-          allow_missing: bool, no_cache: bool, base: str | None) -> None:
+          allow_missing: bool, no_cache: bool, base: str | None, no_probes: bool) -> None:
     """Compile the targets and check every red line; exit 0 clean, 1 veto, 2 could not evaluate."""
     started = time.monotonic()
     ratchet_code = 0
@@ -123,6 +124,11 @@ def check(project_dir: Path | None, targets: tuple[str, ...], fmt: str, output: 
         chosen = list(targets) or ([] if manifests else list(ALL_TARGETS))
         compiles, _timings = gather(root, chosen, manifests, work_dir, use_cache=not no_cache)
         outcome = evaluate(gov, compiles, root, env_map, rule_ids, allow_missing)
+        if not no_probes:
+            from redline.probes import with_probes
+
+            outcome = with_probes(outcome, gov, root, compiles, work_dir or root / "target_redline", rule_ids,
+                                  use_cache=not no_cache)
     except (ConfigError, ManifestError, CompileError, CheckError) as exc:
         click.echo(f"redline: could not evaluate: {exc}", err=True)
         sys.exit(1 if ratchet_code == 1 else 2)

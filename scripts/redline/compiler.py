@@ -86,11 +86,20 @@ def _postgres_database() -> Iterator[dict[str, str]]:
         admin.close()
 
 
-def _command(target: str, root: Path, profiles: Path, out: Path, assume_incremental: bool) -> list[str]:
-    flag = "true" if assume_incremental else "false"
+def _vars_text(assume_incremental: bool, extra_vars: Mapping[str, object]) -> str:
+    """--vars as JSON (a YAML subset): assume_incremental plus a render variant's flipped vars."""
+    import json
+
+    return json.dumps({"assume_incremental": assume_incremental, **extra_vars}, sort_keys=True)
+
+
+def _command(target: str, root: Path, profiles: Path, out: Path, assume_incremental: bool,
+             select: Sequence[str] = (), extra_vars: Mapping[str, object] | None = None) -> list[str]:
     cmd = [dbt_executable(), "compile", "--target", target, "--project-dir", str(root),
            "--profiles-dir", str(profiles), "--target-path", str(out), "--log-path", str(out / "logs"),
-           "--vars", f"{{assume_incremental: {flag}}}", "--quiet"]
+           "--vars", _vars_text(assume_incremental, extra_vars or {}), "--quiet"]
+    if select:
+        cmd += ["--select", *select]
     if target in SNOWFLAKE_TARGETS:
         cmd += ["--no-introspect", "--no-populate-cache"]
     return cmd
@@ -100,10 +109,13 @@ PROJECT_INPUTS = ("models", "macros", "snapshots", "seeds", "tests", "analyses",
 PROJECT_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml")
 
 
-def fingerprint(root: Path, profiles: Path, target: str, assume_incremental: bool) -> str:
-    """Hash of everything a compile depends on: project sources, profile, target, vars and DBT_/POSTGRES_ env."""
+def fingerprint(root: Path, profiles: Path, target: str, assume_incremental: bool,
+                select: Sequence[str] = (), extra_vars: Mapping[str, object] | None = None) -> str:
+    """Hash of everything a compile depends on: project sources, profile, target, vars, selection and
+    DBT_/POSTGRES_ env."""
     digest = hashlib.sha256()
-    digest.update(f"{target}|{assume_incremental}|{sys.version}".encode())
+    digest.update(f"{target}|{_vars_text(assume_incremental, extra_vars or {})}|{sorted(select)}|"
+                  f"{sys.version}".encode())
     paths = [root / f for f in PROJECT_FILES] + [profiles / "profiles.yml"]
     for folder in PROJECT_INPUTS:
         paths.extend(p for p in sorted((root / folder).rglob("*")) if p.is_file())
@@ -118,9 +130,11 @@ def fingerprint(root: Path, profiles: Path, target: str, assume_incremental: boo
 
 
 def compile_targets(targets: Sequence[str], root: Path, work_dir: Path,
-                    assume_incremental: bool = True, use_cache: bool = True) -> dict[str, CompileResult]:
+                    assume_incremental: bool = True, use_cache: bool = True, select: Sequence[str] = (),
+                    extra_vars: Mapping[str, object] | None = None) -> dict[str, CompileResult]:
     """Compile every target in parallel (skipping targets whose inputs did not change since the last compile
-    in this work dir); raise CompileError naming the target that failed."""
+    in this work dir); raise CompileError naming the target that failed. `select` and `extra_vars` compile
+    a render variant (probes: the first-run branch, a flipped var) of only the models a probe needs."""
     profiles = profiles_dir(root, work_dir)
     results: dict[str, CompileResult] = {}
     prints: dict[str, str] = {}
@@ -129,7 +143,7 @@ def compile_targets(targets: Sequence[str], root: Path, work_dir: Path,
         for target in targets:
             out = work_dir / target
             out.mkdir(parents=True, exist_ok=True)
-            prints[target] = fingerprint(root, profiles, target, assume_incremental)
+            prints[target] = fingerprint(root, profiles, target, assume_incremental, select, extra_vars)
             stamp = out / "redline_inputs.sha256"
             if use_cache and (out / "manifest.json").is_file() and stamp.is_file() and \
                     stamp.read_text(encoding="utf-8") == prints[target]:
@@ -147,7 +161,8 @@ def compile_targets(targets: Sequence[str], root: Path, work_dir: Path,
                 env.setdefault("DBT_DUCKDB_PATH", str(out / "redline_compile.duckdb"))
             manifest = out / "manifest.json"
             manifest.unlink(missing_ok=True)
-            proc = subprocess.Popen(_command(target, root, profiles, out, assume_incremental), env=env,
+            proc = subprocess.Popen(_command(target, root, profiles, out, assume_incremental, select, extra_vars),
+                                    env=env,
                                     cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             procs[target] = (proc, time.monotonic(), manifest)
         failures: list[str] = []
