@@ -1,10 +1,10 @@
 """viewership-report on DuckDB and PostgreSQL with real partner files: the per-file numbers reconcile.
 
 One warehouse per engine: the reference catalog; Tubi July (272 matched by the REF_ID_SERIES fallback, 49
-Steve Harvey rows unmatched as inactive_series); the same file under a name differing only in case, loaded with
---allow-duplicate-content (all 321 records duplicate_upload); five of its rows with one revenue cell `n/a` (silver rejects that row); the Pluto
-US October file (hours derived by silver from minutes). Expected figures come from the CSV files themselves
-and from direct queries, never from the report.
+Steve Harvey rows unmatched as inactive_series); the same file under a name differing only in case, loaded
+with --allow-duplicate-content (all 321 records duplicate_upload); five of its rows with one revenue cell
+`n/a` (silver rejects that row); the Pluto US October file (hours derived by silver from minutes). Expected
+figures come from the CSV files themselves and from direct queries, never from the report.
 """
 
 from __future__ import annotations
