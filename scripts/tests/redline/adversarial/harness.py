@@ -49,6 +49,8 @@ PROJECT_PARTS = (
 # Finding statuses that do not count as the checker reporting the rule.
 NOT_REPORTED = frozenset({"waived", "pass", "passed", "ok", "info"})
 REDLINE_TIMEOUT_S = 1800
+# Largest group of equivalent patches checked together (a vetoed group is re-run one by one).
+MAX_BATCH = 6
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,42 @@ class Worker:
         outcome.verdict = verdict(patch, outcome)
         return outcome
 
+    def run_safely(self, patch: Patch) -> Outcome:
+        try:
+            return self.run(patch)
+        except (subprocess.SubprocessError, OSError) as exc:
+            outcome = Outcome(patch.id, patch.expect, None, 0.0, error=f"{type(exc).__name__}: {exc}")
+            outcome.worker = self.number
+            outcome.verdict = "error"
+            return outcome
+
+    def run_unit(self, unit: list[Patch]) -> list[tuple[Patch, Outcome]]:
+        """One patch, or a group of equivalent patches checked together (see batches())."""
+        if len(unit) == 1:
+            return [(unit[0], self.run_safely(unit[0]))]
+        started = time.monotonic()
+        self.reset()
+        applied = all(
+            _git(self.project, "apply", "--whitespace=nowarn", str(patch.path), check=False).returncode == 0
+            for patch in unit
+        )
+        if applied:
+            try:
+                code, report, _ = self.check()
+            except (subprocess.SubprocessError, OSError):
+                code, report = None, None
+            if code == 0 and report is not None:
+                share = (time.monotonic() - started) / len(unit)
+                together = ", ".join(patch.id for patch in unit)
+                outcomes = []
+                for patch in unit:
+                    outcome = Outcome(patch.id, patch.expect, 0, share, worker=self.number)
+                    outcome.messages.append(f"checked together with {together}: clean")
+                    outcome.verdict = verdict(patch, outcome)
+                    outcomes.append((patch, outcome))
+                return outcomes
+        return [(patch, self.run_safely(patch)) for patch in unit]
+
 
 def flagged_rules(outcome: Outcome) -> set[str]:
     return {
@@ -257,16 +295,56 @@ def interleave(patches: Iterable[Patch]) -> list[Patch]:
     return ordered
 
 
+def touched_files(patch: Patch) -> frozenset[str]:
+    """Repository paths a patch changes (old and new names)."""
+    names: set[str] = set()
+    for line in patch.path.read_text().splitlines():
+        for prefix in ("--- a/", "+++ b/", "rename from ", "rename to "):
+            if line.startswith(prefix):
+                names.add(line[len(prefix) :])
+    return frozenset(names)
+
+
+def batches(patches: Iterable[Patch]) -> list[list[Patch]]:
+    """Work units: each harmful patch alone; equivalent patches grouped when they touch disjoint files.
+
+    An equivalent patch keeps every red line's meaning, so a group of them touching different files does
+    too: one clean `redline check` of the group stands for each member. A group that is vetoed (or does not
+    apply) is re-run one patch at a time, so every verdict is still per patch. REDLINE_ADVERSARIAL_BATCH=0
+    runs every patch alone.
+    """
+    ordered = interleave(patches)
+    if os.environ.get("REDLINE_ADVERSARIAL_BATCH", "1") == "0":
+        return [[patch] for patch in ordered]
+    units: list[list[Patch]] = []
+    groups: list[tuple[set[str], list[Patch]]] = []
+    for patch in ordered:
+        if patch.harmful:
+            units.append([patch])
+            continue
+        files = touched_files(patch)
+        for used, members in groups:
+            if len(members) < MAX_BATCH and not used & files:
+                used |= files
+                members.append(patch)
+                break
+        else:
+            group: list[Patch] = [patch]
+            groups.append((set(files), group))
+            units.append(group)
+    return units
+
+
 def run_all(
     patches: Iterable[Patch],
     workers: int = 2,
     on_result: Callable[[Patch, Outcome], None] | None = None,
 ) -> dict[str, Outcome]:
     """Run every patch, `workers` at a time; each worker keeps its own copy."""
-    todo: queue.Queue[Patch] = queue.Queue()
-    selected = interleave(patches)
-    for patch in selected:
-        todo.put(patch)
+    todo: queue.Queue[list[Patch]] = queue.Queue()
+    units = batches(patches)
+    for unit in units:
+        todo.put(unit)
     results: dict[str, Outcome] = {}
     lock = threading.Lock()
     root = cache_root()
@@ -276,21 +354,17 @@ def run_all(
         worker.prepare()
         while True:
             try:
-                patch = todo.get_nowait()
+                unit = todo.get_nowait()
             except queue.Empty:
                 break
-            try:
-                outcome = worker.run(patch)
-            except (subprocess.SubprocessError, OSError) as exc:
-                outcome = Outcome(patch.id, patch.expect, None, 0.0, error=f"{type(exc).__name__}: {exc}")
-                outcome.verdict = "error"
-            with lock:
-                results[patch.id] = outcome
-                if on_result is not None:
-                    on_result(patch, outcome)
+            for patch, outcome in worker.run_unit(unit):
+                with lock:
+                    results[patch.id] = outcome
+                    if on_result is not None:
+                        on_result(patch, outcome)
         worker.reset()
 
-    count = max(1, min(workers, len(selected)))
+    count = max(1, min(workers, len(units)))
     with concurrent.futures.ThreadPoolExecutor(max_workers=count) as pool:
         for future in [pool.submit(work, number) for number in range(1, count + 1)]:
             future.result()

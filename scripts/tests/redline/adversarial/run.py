@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="patch id (repeatable)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print the summary and every outcome as JSON")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the outcomes already in target_adversarial/results.jsonl (errors excepted), run the rest",
+    )
     args = parser.parse_args(argv)
 
     patches = load_manifest()
@@ -90,7 +95,14 @@ def main(argv: list[str] | None = None) -> int:
 
     log = cache_root() / "results.jsonl"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as stream:
+    previous: dict[str, Outcome] = {}
+    if args.resume and log.exists():
+        wanted = {p.id for p in patches}
+        for line in log.read_text().splitlines():
+            outcome = Outcome(**json.loads(line))
+            if outcome.patch_id in wanted and outcome.verdict != "error":
+                previous[outcome.patch_id] = outcome
+    with log.open("a" if args.resume else "w") as stream:
 
         def record(patch: Patch, outcome: Outcome) -> None:
             stream.write(json.dumps(outcome.as_dict()) + "\n")
@@ -99,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{patch.id:<6} {outcome.verdict:<18} {outcome.seconds:6.1f} s  {patch.intent}", flush=True)
 
         started = time.monotonic()
-        results = run_all(patches, workers=args.workers, on_result=record)
+        results = run_all([p for p in patches if p.id not in previous], workers=args.workers, on_result=record)
         wall = time.monotonic() - started
+    results.update(previous)
 
     summary = summarize(patches, results, gaps)
     summary["wall_seconds"] = round(wall, 1)
