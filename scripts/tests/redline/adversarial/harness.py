@@ -285,7 +285,8 @@ def interleave(patches: Iterable[Patch]) -> list[Patch]:
     """Round-robin over the rules/classes, so a partial run covers every class."""
     groups: dict[str, list[Patch]] = {}
     for patch in patches:
-        key = patch.rules[0] if patch.rules else "pass:" + patch.path.stem.split("-")[1]
+        # Equivalent patch files are named NNN-rlN-...: group them by that rule token.
+        key = patch.rules[0] if patch.rules else "pass:" + "".join(patch.path.stem.split("-")[1:2])
         groups.setdefault(key, []).append(patch)
     ordered: list[Patch] = []
     while any(groups.values()):

@@ -113,3 +113,43 @@ def test_every_patch_applies_to_the_project(tmp_path: Path) -> None:
         if result.returncode != 0:
             failures.append(f"{patch.id}: {result.stderr.strip()}")
     assert not failures, "\n".join(failures)
+
+
+def _fake_patch(tmp_path: Path, patch_id: str, expect: str, files: list[str]) -> Patch:
+    path = tmp_path / f"{patch_id}.patch"
+    path.write_text("".join(f"--- a/{name}\n+++ b/{name}\n" for name in files))
+    rules = ("RL-1",) if expect == "veto" else ()
+    return Patch(patch_id, path, "test", "test", expect, rules)
+
+
+def test_equivalent_patches_are_grouped_only_on_disjoint_files(tmp_path: Path) -> None:
+    from .harness import MAX_BATCH, batches
+
+    patches = [
+        _fake_patch(tmp_path, "H1", "veto", ["a.sql"]),
+        _fake_patch(tmp_path, "E1", "pass", ["a.sql"]),
+        _fake_patch(tmp_path, "E2", "pass", ["a.sql"]),
+        _fake_patch(tmp_path, "E3", "pass", ["b.sql"]),
+    ] + [_fake_patch(tmp_path, f"F{n}", "pass", [f"f{n}.sql"]) for n in range(MAX_BATCH + 1)]
+    units = batches(patches)
+    assert [[p.id for p in unit] for unit in units if any(p.harmful for p in unit)] == [["H1"]]
+    for unit in units:
+        files = [name for patch in unit for name in {line[6:] for line in patch.path.read_text().splitlines()}]
+        assert len(files) == len(set(files)), f"group {[p.id for p in unit]} touches a file twice"
+        assert len(unit) <= MAX_BATCH
+    assert sorted(p.id for unit in units for p in unit) == sorted(p.id for p in patches)
+
+
+def test_verdicts(tmp_path: Path) -> None:
+    from .harness import verdict
+
+    harmful = _fake_patch(tmp_path, "H1", "veto", ["a.sql"])
+    equivalent = _fake_patch(tmp_path, "E1", "pass", ["a.sql"])
+    assert verdict(harmful, Outcome("H1", "veto", 1, 1.0, reported={"RL-1": ["violation"]})) == "caught"
+    assert verdict(harmful, Outcome("H1", "veto", 2, 1.0, reported={"RL-1": ["not_evaluable"]})) == "caught"
+    assert verdict(harmful, Outcome("H1", "veto", 1, 1.0, reported={"RL-3": ["violation"]})) == "caught-other-rule"
+    assert verdict(harmful, Outcome("H1", "veto", 1, 1.0, reported={"RL-1": ["waived"]})) == "caught-other-rule"
+    assert verdict(harmful, Outcome("H1", "veto", 0, 1.0)) == "missed"
+    assert verdict(harmful, Outcome("H1", "veto", 2, 1.0, error="dbt compile failed")) == "error"
+    assert verdict(equivalent, Outcome("E1", "pass", 0, 1.0)) == "passed"
+    assert verdict(equivalent, Outcome("E1", "pass", 1, 1.0, reported={"RL-2": ["violation"]})) == "false-veto"
