@@ -49,7 +49,9 @@ def summarize(patches: list[Patch], results: dict[str, Outcome], gaps: dict[str,
     }
 
 
-def print_text(summary: dict[str, Any], results: dict[str, Outcome], wall: float) -> None:
+def print_text(
+    summary: dict[str, Any], results: dict[str, Outcome], wall: float, wall_label: str = "wall time"
+) -> None:
     print(f"{'class':<20} {'caught':>7} {'other':>6} {'missed':>7} {'passed':>7} {'f-veto':>7} {'error':>6}")
     for klass, counts in summary["by_class"].items():
         print(
@@ -69,7 +71,8 @@ def print_text(summary: dict[str, Any], results: dict[str, Outcome], wall: float
             print(f"{label}: {', '.join(summary[label])}")
     for patch_id in summary["errors"]:
         print(f"  {patch_id}: {results[patch_id].error}")
-    print(f"wall time {wall:.0f} s ({summary['seconds_per_patch_min']}-{summary['seconds_per_patch_max']} s per patch)")
+    span = f"{summary['seconds_per_patch_min']}-{summary['seconds_per_patch_max']} s per patch"
+    print(f"{wall_label} {wall:.0f} s ({span})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         "--resume",
         action="store_true",
         help="keep the outcomes already in target_adversarial/results.jsonl (errors excepted), run the rest",
+    )
+    parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="summarize target_adversarial/results.jsonl (e.g. of a run still going) without running anything",
     )
     args = parser.parse_args(argv)
 
@@ -96,12 +104,21 @@ def main(argv: list[str] | None = None) -> int:
     log = cache_root() / "results.jsonl"
     log.parent.mkdir(parents=True, exist_ok=True)
     previous: dict[str, Outcome] = {}
-    if args.resume and log.exists():
+    if (args.resume or args.summary_only) and log.exists():
         wanted = {p.id for p in patches}
         for line in log.read_text().splitlines():
             outcome = Outcome(**json.loads(line))
             if outcome.patch_id in wanted and outcome.verdict != "error":
                 previous[outcome.patch_id] = outcome
+    if args.summary_only:
+        patches = [p for p in patches if p.id in previous]
+        summary = summarize(patches, previous, gaps)
+        if args.json:
+            print(json.dumps({"summary": summary, "outcomes": [r.as_dict() for r in previous.values()]}, indent=2))
+        else:
+            total = sum(r.seconds for r in previous.values())
+            print_text(summary, previous, total / max(1, args.workers), f"patch seconds / {args.workers} workers")
+        return 0
     with log.open("a" if args.resume else "w") as stream:
 
         def record(patch: Patch, outcome: Outcome) -> None:
