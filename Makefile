@@ -32,7 +32,7 @@ DEMO_DATABASE ?= viewership_demo
 # origin/main (or main), else HEAD~1, else none (the ratchet says which base it used, or that it skipped).
 REDLINE_BASE ?= auto
 
-.PHONY: help setup demo build test test-fast lint docs docs-lineage compile-snowflake bench clean
+.PHONY: help setup demo build test test-fast lint docs docs-lineage compile-snowflake adversarial bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -87,6 +87,9 @@ docs: setup ## generate the dbt docs site (checked to work offline) and serve it
 docs-lineage: setup ## regenerate docs/lineage.svg from the manifest
 	$(BIN)/dbt parse --target $(TARGET) --target-path target
 	$(BIN)/python -m viewership.lineage --manifest target/manifest.json --output docs/lineage.svg
+
+adversarial: setup ## every adversarial patch against redline (make test runs a fixed selection): catch rate per class
+	REDLINE_ADVERSARIAL=all $(BIN)/python -m scripts.tests.redline.adversarial.run --workers 2
 
 bench: setup ## benchmarks (see docs/BENCHMARKS.md); BENCH_QUICK=1 for a CI-sized run
 	$(BIN)/python -m viewership.bench $(if $(BENCH_QUICK),--quick,)

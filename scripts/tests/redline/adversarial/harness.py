@@ -83,6 +83,22 @@ class Outcome:
         return asdict(self)
 
 
+def make_test_selection(patches: list[Patch]) -> list[Patch]:
+    """The patches `make test` runs: every equivalent patch (they are checked in groups, cheaply) and, of the
+    harmful ones, every other patch of each class in id order (a fixed rule that does not look at any outcome),
+    so each class is represented and the suite fits CI's time. REDLINE_ADVERSARIAL=all runs every patch
+    (`make adversarial`)."""
+    chosen: list[Patch] = [p for p in patches if not p.harmful]
+    by_class: dict[str, list[Patch]] = {}
+    for patch in patches:
+        if patch.harmful:
+            by_class.setdefault(patch.klass, []).append(patch)
+    for members in by_class.values():
+        chosen += sorted(members, key=lambda p: p.id)[::2]
+    wanted = {p.id for p in chosen}
+    return [p for p in patches if p.id in wanted]
+
+
 def load_manifest(path: Path = MANIFEST) -> list[Patch]:
     data = yaml.safe_load(path.read_text())
     patches: list[Patch] = []

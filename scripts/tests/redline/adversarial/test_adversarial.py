@@ -2,7 +2,9 @@
 
 `test_patch[<id>]`: the harmful patch must be vetoed (exit code non-zero and
 one of its expected rules reported), the equivalent patch must pass (exit 0).
-The patches selected in this session run once, two at a time
+`make test` runs every equivalent patch and every other harmful patch of each
+class (make_test_selection); REDLINE_ADVERSARIAL=all (`make adversarial`) runs
+them all. The patches selected in this session run once, two at a time
 (REDLINE_ADVERSARIAL_WORKERS), in persistent worker copies under
 target_adversarial/ (REDLINE_ADVERSARIAL_DIR). Entries of known_gaps.yml are
 xfail(strict=True).
@@ -19,16 +21,28 @@ from pathlib import Path
 
 import pytest
 
-from .harness import HERE, REPO, Outcome, Patch, flagged_rules, load_known_gaps, load_manifest, run_all
+from .harness import (
+    HERE,
+    REPO,
+    Outcome,
+    Patch,
+    flagged_rules,
+    load_known_gaps,
+    load_manifest,
+    make_test_selection,
+    run_all,
+)
 
 PATCHES = load_manifest()
+# `make test` checks a fixed selection (see make_test_selection); `make adversarial` sets REDLINE_ADVERSARIAL=all.
+CHECKED = PATCHES if os.environ.get("REDLINE_ADVERSARIAL", "").lower() == "all" else make_test_selection(PATCHES)
 GAPS = load_known_gaps()
 RULE_IDS = {f"RL-{n}" for n in range(1, 9)}
 
 
 def _params() -> list[object]:
     params: list[object] = []
-    for patch in PATCHES:
+    for patch in CHECKED:
         marks = [pytest.mark.xfail(strict=True, reason=GAPS[patch.id])] if patch.id in GAPS else []
         params.append(pytest.param(patch, id=patch.id, marks=marks))
     return params
@@ -84,6 +98,14 @@ def test_manifest_shape() -> None:
         assert set(patch.rules) <= RULE_IDS, f"{patch.id}: unknown rule in {patch.rules}"
     for patch in equivalent:
         assert patch.path.parent.name == "equivalent", patch.id
+
+
+def test_make_test_selection_keeps_every_class_and_equivalent() -> None:
+    chosen = make_test_selection(PATCHES)
+    harmful = [patch for patch in chosen if patch.harmful]
+    assert len(harmful) >= 60
+    assert {patch.klass for patch in harmful} == {patch.klass for patch in PATCHES if patch.harmful}
+    assert [patch for patch in chosen if not patch.harmful] == [patch for patch in PATCHES if not patch.harmful]
 
 
 def test_known_gaps_name_existing_patches() -> None:
