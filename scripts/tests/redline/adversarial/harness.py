@@ -14,6 +14,7 @@ import concurrent.futures
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -229,7 +230,15 @@ class Worker:
             code, report, stderr = self.check()
             outcome = Outcome(patch.id, patch.expect, code, time.monotonic() - started)
             if report is None:
-                outcome.error = f"redline printed no JSON report (exit {code}): {stderr.strip()[-1500:]}"
+                refused = refused_rules(code, stderr)
+                if refused:
+                    # The checker refused the project (exit 2) naming the rules it could not evaluate,
+                    # e.g. a governance file it rejects: that counts as those rules not evaluable.
+                    for rule in sorted(refused):
+                        outcome.reported[rule] = ["not_evaluable"]
+                    outcome.messages.append(stderr.strip()[-1500:])
+                else:
+                    outcome.error = f"redline printed no JSON report (exit {code}): {stderr.strip()[-1500:]}"
             else:
                 for finding in report.get("findings", []):
                     rule = str(finding.get("rule", "?"))
@@ -277,6 +286,13 @@ class Worker:
                     outcomes.append((patch, outcome))
                 return outcomes
         return [(patch, self.run_safely(patch)) for patch in unit]
+
+
+def refused_rules(exit_code: int, stderr: str) -> set[str]:
+    """Rule ids named by a `could not evaluate` refusal that is not a dbt compile failure."""
+    if exit_code != 2 or "could not evaluate" not in stderr or "dbt compile failed" in stderr:
+        return set()
+    return set(re.findall(r"\bRL-\d+\b", stderr))
 
 
 def flagged_rules(outcome: Outcome) -> set[str]:

@@ -175,3 +175,13 @@ def test_verdicts(tmp_path: Path) -> None:
     assert verdict(harmful, Outcome("H1", "veto", 2, 1.0, error="dbt compile failed")) == "error"
     assert verdict(equivalent, Outcome("E1", "pass", 0, 1.0)) == "passed"
     assert verdict(equivalent, Outcome("E1", "pass", 1, 1.0, reported={"RL-2": ["violation"]})) == "false-veto"
+
+
+def test_refusals_name_rules_but_compile_failures_do_not() -> None:
+    from .harness import refused_rules
+
+    governance = "redline: could not evaluate: governance/redlines.yml: rule RL-5: 'checks' must be a non-empty list"
+    assert refused_rules(2, governance) == {"RL-5"}
+    compile_failure = "redline: could not evaluate: [dev] dbt compile failed (2): RL-2 model"
+    assert refused_rules(2, compile_failure) == set()
+    assert refused_rules(1, governance) == set()
