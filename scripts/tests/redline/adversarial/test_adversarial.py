@@ -185,3 +185,14 @@ def test_refusals_name_rules_but_compile_failures_do_not() -> None:
     compile_failure = "redline: could not evaluate: [dev] dbt compile failed (2): RL-2 model"
     assert refused_rules(2, compile_failure) == set()
     assert refused_rules(1, governance) == set()
+
+
+def test_governance_findings_count_for_the_red_line_they_name() -> None:
+    from .harness import governance_rules, ratchet_vetoes
+
+    assert governance_rules("WAIVER", "exceptions[0] (RL-7 on int_x): 'expiry' is missing") == {"RL-7"}
+    assert governance_rules("RL-2", "mentions RL-7 in passing") == set()
+    stderr = ("======== VETO: GOV-RATCHET - RL-3 weakened (rule_removed) ========\n  file      : governance/redlines.yml\n"
+              "redline ratchet: base HEAD: 1 weakening(s)\n")
+    assert [rule for rule, _line in ratchet_vetoes(stderr)] == ["RL-3"]
+    assert ratchet_vetoes("redline ratchet: base HEAD: 0 weakening(s)") == []
