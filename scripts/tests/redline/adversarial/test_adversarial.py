@@ -192,7 +192,7 @@ def test_governance_findings_count_for_the_red_line_they_name() -> None:
 
     assert governance_rules("WAIVER", "exceptions[0] (RL-7 on int_x): 'expiry' is missing") == {"RL-7"}
     assert governance_rules("RL-2", "mentions RL-7 in passing") == set()
-    stderr = ("======== VETO: GOV-RATCHET - RL-3 weakened (rule_removed) ========\n  file      : governance/redlines.yml\n"
-              "redline ratchet: base HEAD: 1 weakening(s)\n")
+    stderr = ("======== VETO: GOV-RATCHET - RL-3 weakened (rule_removed) ========\n"
+              "  file      : governance/redlines.yml\nredline ratchet: base HEAD: 1 weakening(s)\n")
     assert [rule for rule, _line in ratchet_vetoes(stderr)] == ["RL-3"]
     assert ratchet_vetoes("redline ratchet: base HEAD: 0 weakening(s)") == []
