@@ -19,7 +19,7 @@ import fnmatch
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,7 @@ class Weakening:
     before: str
     after: str
     check: str = ""
+    absolute: bool = False  # the rule was absolute at the base: no approval can cover this
 
     def explain(self) -> str:
         return f"{KINDS.get(self.kind, self.kind)}: {self.what}: {self.before} -> {self.after}"
@@ -527,9 +528,11 @@ def compare(root: Path, ref: str, today: dt.date | None = None) -> RatchetResult
     weakenings += compare_exceptions(_load(show(root, commit, EXCEPTIONS_FILE), f"{commit[:12]}:{EXCEPTIONS_FILE}"),
                                      _load(_head_text(root, EXCEPTIONS_FILE), EXCEPTIONS_FILE),
                                      head_by_id, base_by_id, today)
+    weakenings = [replace(w, absolute=True) if (base_by_id.get(w.rule) or {}).get("absolute") else w
+                  for w in weakenings]
     approved: list[tuple[Weakening, Approval]] = []
     for w in weakenings:
-        if (base_by_id.get(w.rule) or {}).get("absolute"):
+        if w.absolute:
             continue  # an absolute red line has no override: no approval can cover weakening it
         for a in approvals:
             if a.covers(w):
@@ -549,6 +552,7 @@ def render(result: RatchetResult) -> str:
             f"  base      : {w.before}",
             f"  now       : {w.after}",
             f"  why       : {KINDS.get(w.kind, w.kind)}; red lines may only get stronger",
+            f"  approve   : none can: {w.rule} is absolute (no override); restore it" if w.absolute else
             f"  approve   : an entry in {APPROVALS_FILE} with rule: {w.rule}, change: {w.kind}"
             + (f", check: {w.check}" if w.check else "") + ", who, why, when, expiry",
             "",

@@ -56,6 +56,12 @@ def rule_of(rules: dict[str, Any], rid: str) -> dict[str, Any]:
     return found
 
 
+def check_of(rules: dict[str, Any], rid: str, check: str) -> dict[str, Any]:
+    """The first check of that type in a rule (by type, not position: rules gain checks over time)."""
+    found: dict[str, Any] = next(c for c in rule_of(rules, rid)["checks"] if c["check"] == check)
+    return found
+
+
 def kinds(repo: Path) -> list[tuple[str, str]]:
     return [(w.rule, w.kind) for w in compare(repo, "HEAD", TODAY).vetoes]
 
@@ -71,28 +77,28 @@ WEAKENINGS: dict[str, tuple[Callable[[dict[str, Any]], None], tuple[str, str]]] 
     "absolute removed": (lambda r: rule_of(r, "RL-1").update(absolute=False, override="x"),
                          ("RL-1", "absolute_removed")),
     "rule deleted": (lambda r: r.pop("RL-5"), ("RL-5", "rule_removed")),
-    "check removed": (lambda r: rule_of(r, "RL-4")["checks"].pop(4), ("RL-4", "check_removed")),
-    "names narrowed": (lambda r: rule_of(r, "RL-4")["checks"][4]["params"].update(forbidden=["fct_x"]),
+    "check removed": (lambda r: rule_of(r, "RL-4")["checks"].remove(check_of(r, "RL-4", "reads_only")), ("RL-4", "check_removed")),
+    "names narrowed": (lambda r: check_of(r, "RL-4", "reads_only")["params"].update(forbidden=["fct_x"]),
                        ("RL-4", "params_weakened")),
-    "glob narrowed": (lambda r: rule_of(r, "RL-7")["checks"][1]["applies_to"].update(paths=["models/silver/**"]),
+    "glob narrowed": (lambda r: check_of(r, "RL-7", "forbidden_literal")["applies_to"].update(paths=["models/silver/**"]),
                       ("RL-7", "selector_narrowed")),
-    "path glob made narrower": (lambda r: rule_of(r, "RL-5")["checks"][0]["applies_to"].update(
+    "path glob made narrower": (lambda r: check_of(r, "RL-5", "grants_role")["applies_to"].update(
         paths=["models/gold/fct_*"]), ("RL-5", "selector_narrowed")),
-    "selector name removed": (lambda r: rule_of(r, "RL-2")["checks"][0]["applies_to"].update(names=[]),
+    "selector name removed": (lambda r: check_of(r, "RL-2", "union_fallback_guard")["applies_to"].update(names=[]),
                               ("RL-2", "selector_narrowed")),
-    "predicate removed": (lambda r: rule_of(r, "RL-1")["checks"][0]["params"]["predicates"].pop(1),
+    "predicate removed": (lambda r: check_of(r, "RL-1", "required_filter")["params"]["predicates"].pop(1),
                           ("RL-1", "params_weakened")),
-    "domain value removed": (lambda r: rule_of(r, "RL-1")["checks"][0]["params"]["predicates"][1]["domains"].update(
+    "domain value removed": (lambda r: check_of(r, "RL-1", "required_filter")["params"]["predicates"][1]["domains"].update(
         phase=[None, ""]), ("RL-1", "params_weakened")),
-    "marker removed": (lambda r: rule_of(r, "RL-7")["checks"][1]["params"].update(markers=["missing week"]),
+    "marker removed": (lambda r: check_of(r, "RL-7", "forbidden_literal")["params"].update(markers=["missing week"]),
                        ("RL-7", "params_weakened")),
     "protected value changed": (lambda r: rule_of(r, "RL-4")["checks"][0]["params"].update(value="9"),
                                 ("RL-4", "params_weakened")),
-    "minimum lowered": (lambda r: rule_of(r, "RL-6")["checks"][2]["params"].update(minimum=1970),
+    "minimum lowered": (lambda r: check_of(r, "RL-6", "year_guard")["params"].update(minimum=1970),
                         ("RL-6", "params_weakened")),
-    "alternative added": (lambda r: rule_of(r, "RL-6")["checks"][0]["params"]["any_of"].append("jan"),
+    "alternative added": (lambda r: check_of(r, "RL-6", "required_literal")["params"]["any_of"].append("jan"),
                           ("RL-6", "params_weakened")),
-    "match all -> any": (lambda r: rule_of(r, "RL-5")["checks"][0].update(match="any"),
+    "match all -> any": (lambda r: check_of(r, "RL-5", "grants_role").update(match="any"),
                          ("RL-5", "match_weakened")),
 }
 
@@ -106,22 +112,25 @@ def test_each_weakening_is_a_veto(repo: Path, name: str) -> None:
     assert result.exit_code == 1
     text = render(result)
     assert f"VETO: {RATCHET_RULE} - {expected[0]} weakened ({expected[1]})" in text
-    assert f"rule: {expected[0]}, change: {expected[1]}" in text
+    if expected[0] == "RL-1":  # absolute: no approval can cover it, the veto says so
+        assert "approve   : none can: RL-1 is absolute (no override)" in text
+    else:
+        assert f"rule: {expected[0]}, change: {expected[1]}" in text
 
 
 def test_strengthening_needs_nothing(repo: Path) -> None:
     def stronger(rules: dict[str, Any]) -> None:
         rule_of(rules, "RL-6").update(severity="error")
-        rule_of(rules, "RL-7")["checks"][1]["params"]["markers"].append("week required")
-        rule_of(rules, "RL-7")["checks"][1]["applies_to"]["paths"].append("models/bronze/**")
-        rule_of(rules, "RL-2")["checks"][0]["applies_to"]["names"].append("int_match_ref_id_only")
-        rule_of(rules, "RL-5")["checks"][0]["applies_to"]["paths"] = ["models/**"]  # wider glob
-        rule_of(rules, "RL-6")["checks"][2]["params"]["minimum"] = 2001
-        rule_of(rules, "RL-8")["checks"][6]["params"]["columns"].append("asset_id")  # longer prefix
+        check_of(rules, "RL-7", "forbidden_literal")["params"]["markers"].append("week required")
+        check_of(rules, "RL-7", "forbidden_literal")["applies_to"]["paths"].append("models/bronze/**")
+        check_of(rules, "RL-2", "union_fallback_guard")["applies_to"]["names"].append("int_match_ref_id_only")
+        check_of(rules, "RL-5", "grants_role")["applies_to"]["paths"] = ["models/**"]  # wider glob
+        check_of(rules, "RL-6", "year_guard")["params"]["minimum"] = 2001
+        check_of(rules, "RL-8", "window_order_prefix")["params"]["columns"].append("asset_id")  # longer prefix
         rule_of(rules, "RL-4")["checks"].append({"check": "phase_value", "applies_to": {"names": ["x"]},
                                                   "params": {"value": "3"}})
         rule_of(rules, "RL-4")["checks"][0]["label"] = "bronze move sets phase '0'"  # relabelled only
-        rule_of(rules, "RL-3")["probes"] = ["rl3_extra"]
+        rule_of(rules, "RL-3").setdefault("probes", []).append("rl3_extra")
         rules["RL-9"] = dict(rule_of(rules, "RL-8"), id="RL-9", title="a new red line")
 
     edit_rules(repo, stronger)
@@ -277,7 +286,7 @@ def test_readme_veto_is_what_the_ratchet_prints(repo: Path) -> None:
     """The README's captured veto: RL-1's phase predicate deleted from the rules file."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("Deleting RL-1's phase predicate gives:\n\n```text\n", 1)[1].split("```", 1)[0]
-    edit_rules(repo, lambda r: rule_of(r, "RL-1")["checks"][0]["params"]["predicates"].pop(1))
+    edit_rules(repo, lambda r: check_of(r, "RL-1", "required_filter")["params"]["predicates"].pop(1))
     text = render(compare(repo, "HEAD", TODAY))
     expected = [line for line in block.splitlines() if not line.startswith("redline ratchet: base HEAD (")]
     assert text.splitlines()[:len(expected)] == expected
