@@ -77,10 +77,12 @@ WEAKENINGS: dict[str, tuple[Callable[[dict[str, Any]], None], tuple[str, str]]] 
     "absolute removed": (lambda r: rule_of(r, "RL-1").update(absolute=False, override="x"),
                          ("RL-1", "absolute_removed")),
     "rule deleted": (lambda r: r.pop("RL-5"), ("RL-5", "rule_removed")),
-    "check removed": (lambda r: rule_of(r, "RL-4")["checks"].remove(check_of(r, "RL-4", "reads_only")), ("RL-4", "check_removed")),
+    "check removed": (lambda r: rule_of(r, "RL-4")["checks"].remove(check_of(r, "RL-4", "reads_only")),
+                      ("RL-4", "check_removed")),
     "names narrowed": (lambda r: check_of(r, "RL-4", "reads_only")["params"].update(forbidden=["fct_x"]),
                        ("RL-4", "params_weakened")),
-    "glob narrowed": (lambda r: check_of(r, "RL-7", "forbidden_literal")["applies_to"].update(paths=["models/silver/**"]),
+    "glob narrowed": (lambda r: check_of(r, "RL-7", "forbidden_literal")["applies_to"].update(
+        paths=["models/silver/**"]),
                       ("RL-7", "selector_narrowed")),
     "path glob made narrower": (lambda r: check_of(r, "RL-5", "grants_role")["applies_to"].update(
         paths=["models/gold/fct_*"]), ("RL-5", "selector_narrowed")),
@@ -88,8 +90,8 @@ WEAKENINGS: dict[str, tuple[Callable[[dict[str, Any]], None], tuple[str, str]]] 
                               ("RL-2", "selector_narrowed")),
     "predicate removed": (lambda r: check_of(r, "RL-1", "required_filter")["params"]["predicates"].pop(1),
                           ("RL-1", "params_weakened")),
-    "domain value removed": (lambda r: check_of(r, "RL-1", "required_filter")["params"]["predicates"][1]["domains"].update(
-        phase=[None, ""]), ("RL-1", "params_weakened")),
+    "domain value removed": (lambda r: check_of(r, "RL-1", "required_filter")["params"]["predicates"][1][
+        "domains"].update(phase=[None, ""]), ("RL-1", "params_weakened")),
     "marker removed": (lambda r: check_of(r, "RL-7", "forbidden_literal")["params"].update(markers=["missing week"]),
                        ("RL-7", "params_weakened")),
     "protected value changed": (lambda r: rule_of(r, "RL-4")["checks"][0]["params"].update(value="9"),
