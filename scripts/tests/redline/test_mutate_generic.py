@@ -26,6 +26,9 @@ def rules_naming_more(tmp_path: Path) -> Governance:
     for rule in data["rules"]:
         if rule["id"] in extra:
             rule["checks"][0]["applies_to"]["names"].append(extra[rule["id"]])
+        # the fixture nodes below carry compiled SQL only, no post-hook: the hook check would flag every
+        # mutant of the original model (and none of the copy's), which says nothing about the mutants
+        rule["checks"] = [c for c in rule["checks"] if c["check"] != "processed_marking"]
     path = tmp_path / "redlines.yml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return load_governance(ROOT, rules_path=path)
