@@ -190,13 +190,21 @@ def _anti_join(select: exp.Select, join: exp.Join, pats: Patterns) -> str | None
     return _guard_issue([on] if on is not None else [], inner, pats)
 
 
-def _literal_outputs(branch: Scope) -> dict[str, object]:
-    """Output columns that are the same literal on every row of a branch (e.g. `'strict' as branch`)."""
+def _literal_outputs(branch: Scope, depth: int = 0) -> dict[str, object]:
+    """Output columns that are the same literal on every row of a branch (e.g. `'strict' as branch`); a
+    `select *` branch reading one CTE or subquery (a UNION split into per-branch CTEs) takes that source's."""
     out: dict[str, object] = {}
     select = branch.expression
     if not isinstance(select, exp.Select):
         return out
     for projection in select.expressions:
+        if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column)
+                                                and isinstance(projection.this, exp.Star)):
+            sources = [source for _node, source in branch.selected_sources.values()]
+            if depth < 8 and len(sources) == 1 and isinstance(sources[0], Scope):
+                for name, value in _literal_outputs(sources[0], depth + 1).items():
+                    out.setdefault(name, value)
+            continue
         inner = projection.this if isinstance(projection, exp.Alias) else projection
         while isinstance(inner, exp.Cast | exp.Paren):
             inner = inner.this

@@ -76,6 +76,22 @@ def test_rl2_same_meaning_rewrites_pass(name: str) -> None:
     assert guard_problems(sql) == []
 
 
+@pytest.mark.parametrize("name", sorted(REWRITES))
+def test_rl8_branch_order_follows_the_same_meaning_rewrites(name: str) -> None:
+    """RL-8's strict-before-fallback literals are found through the rewrites too (per-branch CTEs read by
+    `select *` were a false veto)."""
+    sql = REWRITES[name](fixture_sql("duckdb", REF_ID_SERIES))
+    assert [p.message for p in run_check("branch_order", refser(sql), rule_params("RL-8", "branch_order"))] == []
+
+
+def test_rl8_branch_order_still_vetoes_swapped_priorities_behind_ctes() -> None:
+    sql = split_into_ctes(fixture_sql("duckdb", REF_ID_SERIES))
+    assert "1 as branch_priority" in sql and "2 as branch_priority" in sql
+    swapped = sql.replace("1 as branch_priority", "9 as branch_priority", 1)
+    problems = [p.message for p in run_check("branch_order", refser(swapped), rule_params("RL-8", "branch_order"))]
+    assert problems and "is not below" in problems[0]
+
+
 @pytest.mark.parametrize("name", sorted(HARMS))
 def test_rl2_harmful_guards_vetoed(name: str) -> None:
     old, new, expected = HARMS[name]
