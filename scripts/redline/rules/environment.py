@@ -29,7 +29,9 @@ from redline.manifest import CompiledNode, ProjectCompile
 from redline.registry import CheckContext, CheckError, Problem, model_check, project_check
 
 _NAME_TOKENS = {TokenType.VAR, TokenType.IDENTIFIER}
-_TABLE_KEYWORDS = {TokenType.FROM, TokenType.JOIN, TokenType.INTO, TokenType.UPDATE, TokenType.TABLE}
+# a qualified name after these keywords names a relation, a schema or a database (grants, DDL in hooks)
+_TABLE_KEYWORDS = {TokenType.FROM, TokenType.JOIN, TokenType.INTO, TokenType.UPDATE, TokenType.TABLE,
+                   TokenType.SCHEMA, TokenType.DATABASE}
 _EXEMPT_CALLS = {"ref", "source", "doc", "env_var", "var", "return"}
 _YAML_KEYS = {"database", "+database", "schema", "+schema", "alias", "+alias", "project"}
 
@@ -188,6 +190,9 @@ def _scan_jinja(snippet: str, first_line: int, names: frozenset[str]) -> Iterato
         last_name = None
 
 
+_SUBSCRIPT = re.compile(r"\[\s*(?:'[^']*'|\"[^\"]*\")\s*\]")
+
+
 def scan_yaml(text: str, names: frozenset[str]) -> list[Hit]:
     """database/schema/alias values in model/source YAML that spell an environment name."""
     hits: list[Hit] = []
@@ -200,9 +205,14 @@ def scan_yaml(text: str, names: frozenset[str]) -> list[Hit]:
         if isinstance(n, yaml.MappingNode):
             for key, value in n.value:
                 if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode) and \
-                        str(key.value).lower() in _YAML_KEYS and str(value.value).upper() in names:
-                    hits.append(Hit(value.start_mark.line + 1, str(value.value),
-                                    f"{key.value}: {value.value} names an environment"))
+                        str(key.value).lower() in _YAML_KEYS:
+                    text = str(value.value)
+                    if text.upper() in names:
+                        hits.append(Hit(value.start_mark.line + 1, text, f"{key.value}: {text} names an environment"))
+                    elif "{{" in text or "{%" in text:  # a Jinja expression spelling a name in one branch
+                        keyless = _SUBSCRIPT.sub("[]", text)  # ['dictionary'] is a location key of the map
+                        hits.extend(Hit(value.start_mark.line + 1, h.text, f"{key.value}: {h.why}")
+                                    for h in _scan_jinja(keyless, value.start_mark.line + 1, names))
                 walk(value)
         elif isinstance(n, yaml.SequenceNode):
             for item in n.value:

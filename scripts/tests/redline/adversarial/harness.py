@@ -230,9 +230,13 @@ class Worker:
         else:
             code, report, stderr = self.check()
             outcome = Outcome(patch.id, patch.expect, code, time.monotonic() - started)
+            vetoes = ratchet_vetoes(stderr)
             if report is None:
                 refused = refused_rules(code, stderr)
-                if refused:
+                if vetoes and code != 0:
+                    # the ratchet vetoed the governance change (exit 1) before the rest could be evaluated
+                    outcome.messages.append(stderr.strip()[-1500:])
+                elif refused:
                     # The checker refused the project (exit 2) naming the rules it could not evaluate,
                     # e.g. a governance file it rejects: that counts as those rules not evaluable.
                     for rule in sorted(refused):
@@ -249,7 +253,7 @@ class Worker:
                     for protected in governance_rules(rule, message):
                         outcome.reported.setdefault(protected, []).append(status)
                     outcome.messages.append(f"{rule} [{status}] {finding.get('model', '')}: {message}".strip())
-            for protected, line in ratchet_vetoes(stderr):
+            for protected, line in vetoes:
                 outcome.reported.setdefault(protected, []).append("violation")
                 outcome.messages.append(line)
         outcome.worker = self.number
