@@ -32,7 +32,7 @@ DEMO_DATABASE ?= viewership_demo
 # origin/main (or main), else HEAD~1, else none (the ratchet says which base it used, or that it skipped).
 REDLINE_BASE ?= auto
 
-.PHONY: help setup demo build test test-fast lint docs docs-lineage compile-snowflake adversarial bench clean
+.PHONY: help setup demo build test test-fast lint docs docs-lineage fixtures compile-snowflake adversarial bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -74,8 +74,12 @@ test: setup ## everything CI runs: lint, pytest (DuckDB + PostgreSQL, Snowflake 
 	$(MAKE) --no-print-directory lint && \
 	$(BIN)/pytest && \
 	$(BIN)/redline check --target dev --target ci --target staging --target prod --base $(REDLINE_BASE) && \
+	$(BIN)/python -m scripts.tests.redline.fixtures.regenerate --check && \
 	$(BIN)/redline mutate; status=$$?; \
 	echo "make test: wall time $$(( $$(date +%s) - start )) s"; exit $$status
+
+fixtures: setup ## regenerate the redline tests' compiled-SQL fixtures from a real compile (after changing a model)
+	$(BIN)/python -m scripts.tests.redline.fixtures.regenerate
 
 compile-snowflake: setup ## compile staging and prod offline (no Snowflake account)
 	$(BIN)/python -m viewership.emulation compile --target staging

@@ -13,12 +13,12 @@ import pytest
 from redline import report
 from redline.engine import Finding, Outcome
 
-from .helpers import evaluate_fixture, fixture_sql, governance, node, project
+from .helpers import evaluate_fixture, governance, handwritten_sql, node, project
 
 
 @pytest.fixture(scope="module")
 def outcome() -> Outcome:
-    sql = fixture_sql("snowflake", "int_match_ref_id_series").replace(
+    sql = handwritten_sql("snowflake", "int_match_ref_id_series").replace(
         "    UNION\n    select * from fallback_matches\n", "")
     refser = node("int_match_ref_id_series", sql, "snowflake",
                   path="models/silver/matching/int_match_ref_id_series.sql")
