@@ -16,30 +16,7 @@
 
 with
 
-match_keys as (
-
-    select * from {{ ref('int_viewership_match_keys') }}
-    {{ records_since_last_run() }}
-
-),
-
-episodes as (
-
-    select * from {{ ref('int_catalog_episodes_keyed') }}
-
-),
-
-series as (
-
-    select * from {{ ref('int_catalog_series_keyed') }}
-
-),
-
-title_keys as (
-
-    select * from {{ ref('int_catalog_title_keys') }}
-
-),
+{{ match_bucket_imports(['episodes', 'series', 'title_keys']) }},
 
 eligible as (
 
@@ -109,28 +86,6 @@ candidates as (
 
 ),
 
-final as (
-
-    select
-        -- ids
-        viewership_id,
-        ref_id,
-        series_id,
-
-        -- bucket and rank inputs
-        cast('REF_ID_SERIES' as {{ dbt.type_string() }}) as bucket,
-        2 as bucket_priority,
-        branch,
-        branch_priority,
-        is_primary_title_match,
-
-        -- attributes
-        asset_title,
-
-        -- lineage
-        bronze_loaded_at
-    from candidates
-
-)
+{{ match_bucket_final('REF_ID_SERIES', 2, branch_from_candidates=true) }}
 
 select * from final

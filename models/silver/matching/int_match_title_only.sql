@@ -8,30 +8,7 @@
 {{ config(meta={'red_lines': ['RL-8']}) }}
 with
 
-match_keys as (
-
-    select * from {{ ref('int_viewership_match_keys') }}
-    {{ records_since_last_run() }}
-
-),
-
-episodes as (
-
-    select * from {{ ref('int_catalog_episodes_keyed') }}
-
-),
-
-series as (
-
-    select * from {{ ref('int_catalog_series_keyed') }}
-
-),
-
-title_keys as (
-
-    select * from {{ ref('int_catalog_title_keys') }}
-
-),
+{{ match_bucket_imports(['episodes', 'series', 'title_keys']) }},
 
 eligible as (
 
@@ -65,28 +42,6 @@ candidates as (
 
 ),
 
-final as (
-
-    select
-        -- ids
-        viewership_id,
-        ref_id,
-        series_id,
-
-        -- bucket and rank inputs
-        cast('TITLE_ONLY' as {{ dbt.type_string() }}) as bucket,
-        6 as bucket_priority,
-        cast('strict' as {{ dbt.type_string() }}) as branch,
-        1 as branch_priority,
-        is_primary_title_match,
-
-        -- attributes
-        asset_title,
-
-        -- lineage
-        bronze_loaded_at
-    from candidates
-
-)
+{{ match_bucket_final('TITLE_ONLY', 6) }}
 
 select * from final
