@@ -20,8 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scripts.tests.harness import Warehouse
+from scripts.tests.reliability import snapshot
 from viewership import schema
-from viewership.reliability import snapshot
 
 BUILD = ("build", "--exclude-resource-type", "unit_test")
 RUN_STAMPS = frozenset({"bronze_loaded_at", "inserted_at"})

@@ -31,7 +31,7 @@ from scripts.tests.harness import (
     postgres_admin,
     require_postgres,
 )
-from viewership.reliability import killer, snapshot
+from scripts.tests.reliability import killer, snapshot
 
 SUBPROCESS_TIMEOUT = 300  # seconds, any single dbt / loader call of these suites
 

@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 
 from scripts.tests.harness import REFERENCE_DIR, ROOT, Warehouse
-from scripts.tests.reliability import support
+from scripts.tests.reliability import snapshot, support
 from scripts.tests.reliability.corpus import GROUP_ARGS, GROUP_ORDER, Case, Refused, cases
-from viewership.reliability import snapshot
 
 TEMPLATE = Path(__file__).with_name("corpus_template.yml")
 CASES = cases()

@@ -27,10 +27,10 @@ import pytest
 
 from scripts.tests.harness import PARTNER_FILES, REFERENCE_DIR, ROOT, Warehouse
 from scripts.tests.reliability import support
+from scripts.tests.reliability.snapshot import RUN_TIMESTAMP_COLUMNS, LayerSnapshot
 from viewership import db
 from viewership.loader.load import load_file
 from viewership.loader.templates import load_template
-from viewership.reliability.snapshot import RUN_TIMESTAMP_COLUMNS, LayerSnapshot
 
 FILES = ((PARTNER_FILES / "tubi_vod_october_2025.csv", "October"),
          (PARTNER_FILES / "tubi_vod_nov_2025.csv", "November"))

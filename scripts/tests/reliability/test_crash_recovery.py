@@ -6,7 +6,7 @@ Two starting states, each prepared once and checked out per experiment (identica
          (bronze, every per-record silver model and episode_details take the delete+insert path, bronze's
          post-hook marks uploads processed).
 A kill point is an event in dbt's JSON log: a node's start, or a given SQL statement of a node being sent
-(viewership.reliability.killer). The killed command is `dbt run --threads 1` (models only), so "killed at X"
+(scripts.tests.reliability.killer). The killed command is `dbt run --threads 1` (models only), so "killed at X"
 means every earlier node finished and X is in flight; every recovery is a full `dbt build`.
 
 Chains (default): the kill points of a chain are taken in DAG order on ONE checkout - run, kill at point 1,
@@ -36,8 +36,8 @@ from pathlib import Path
 import pytest
 
 from scripts.tests.reliability import support
-from viewership.reliability.killer import KillPoint
-from viewership.reliability.snapshot import RUN_TIMESTAMP_COLUMNS, LayerSnapshot
+from scripts.tests.reliability.killer import KillPoint
+from scripts.tests.reliability.snapshot import RUN_TIMESTAMP_COLUMNS, LayerSnapshot
 
 pytestmark = pytest.mark.slow
 

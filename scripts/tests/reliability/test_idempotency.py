@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scripts.tests.reliability import support
-from viewership.reliability.snapshot import LayerSnapshot
+from scripts.tests.reliability.snapshot import LayerSnapshot
 
 
 @pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -21,9 +21,8 @@ import psycopg2
 import pytest
 
 from scripts.tests.harness import ROOT, Warehouse
-from scripts.tests.reliability import support
+from scripts.tests.reliability import snapshot, support
 from viewership.db import Database
-from viewership.reliability import snapshot
 
 pytestmark = pytest.mark.postgres
 

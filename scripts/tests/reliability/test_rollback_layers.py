@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from scripts.tests.harness import PARTNER_FILES, REFERENCE_DIR, Warehouse
-from scripts.tests.reliability import support
-from viewership.reliability import snapshot
+from scripts.tests.reliability import snapshot, support
 
 OCTOBER = PARTNER_FILES / "tubi_vod_october_2025.csv"
 NOVEMBER = PARTNER_FILES / "tubi_vod_nov_2025.csv"

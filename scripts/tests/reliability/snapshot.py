@@ -89,7 +89,7 @@ def relations(database: db.Database, location: str) -> list[str]:
     loc = project.location(database.target, location)
     schema = database.fold(loc.schema)
     rows = database.query(
-        f"select table_name from information_schema.tables where table_schema = {database.param} "  # noqa: S608
+        f"select table_name from information_schema.tables where table_schema = {database.param} "
         "order by table_name",
         [schema],
     )
@@ -100,7 +100,7 @@ def columns_of(database: db.Database, location: str, table: str) -> list[str]:
     loc = project.location(database.target, location)
     p = database.param
     rows = database.query(
-        "select column_name from information_schema.columns "  # noqa: S608 - placeholders only
+        "select column_name from information_schema.columns "
         f"where table_schema = {p} and table_name = {p} order by ordinal_position",
         [loc.schema, table],
     )
@@ -113,7 +113,7 @@ def relation_snapshot(database: db.Database, location: str, table: str,
     ref = f"{database.schema_ref(location)}.{db.quote(table)}"
     select = ", ".join(db.quote(c) for c in cols)
     rendered = sorted(tuple(canonical(v) for v in row)
-                      for row in database.query(f"select {select} from {ref}"))  # noqa: S608 - identifiers
+                      for row in database.query(f"select {select} from {ref}"))
     h = hashlib.sha256()
     h.update(("\x1f".join(cols) + "\n").encode())
     for row in rendered:
@@ -132,7 +132,7 @@ def duplicate_keys(database: db.Database, location: str, table: str, key: tuple[
     """How many key values occur more than once."""
     ref = f"{database.schema_ref(location)}.{db.quote(table)}"
     cols = ", ".join(db.quote(c) for c in key)
-    sql = f"select count(*) from (select {cols} from {ref} group by {cols} having count(*) > 1) as d"  # noqa: S608
+    sql = f"select count(*) from (select {cols} from {ref} group by {cols} having count(*) > 1) as d"
     return int(database.scalar(sql) or 0)
 
 
@@ -181,20 +181,20 @@ def conservation(database: db.Database) -> Ledger:
                 "unmatched": (unmatched, "*"), "rejected": (rejected, "*")}
     for name, (ref, counted) in per_file.items():
         counter: Counter[tuple[str, str]] = getattr(ledger, name)
-        sql = f"select platform, filename, count({counted}) from {ref} group by platform, filename"  # noqa: S608
+        sql = f"select platform, filename, count({counted}) from {ref} group by platform, filename"
         for platform, filename, n in database.query(sql):
             counter[(str(platform), str(filename))] += int(n)
     outcomes = (
-        f"select viewership_id, count(*) as n from (select distinct viewership_id from {gold} "  # noqa: S608
+        f"select viewership_id, count(*) as n from (select distinct viewership_id from {gold} "
         f"union all select viewership_id from {unmatched} union all select viewership_id from {rejected}) as o "
         "group by viewership_id"
     )
     ledger.records_in_two_outcomes = int(database.scalar(
-        f"select count(*) from ({outcomes}) as c where n > 1") or 0)  # noqa: S608
+        f"select count(*) from ({outcomes}) as c where n > 1") or 0)
     ledger.records_in_no_outcome = int(database.scalar(
-        f"select count(*) from {bronze} as b where not exists "  # noqa: S608
+        f"select count(*) from {bronze} as b where not exists "
         f"(select 1 from ({outcomes}) as c where c.viewership_id = b.viewership_id)") or 0)
     ledger.bronze_ids_not_unique = int(database.scalar(
-        f"select count(*) from (select viewership_id from {bronze} group by viewership_id "  # noqa: S608
+        f"select count(*) from (select viewership_id from {bronze} group by viewership_id "
         "having count(*) > 1) as d") or 0)
     return ledger

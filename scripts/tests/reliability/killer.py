@@ -11,7 +11,7 @@ so a kill point is an event in that stream:
 
 The watcher reads the stream line by line (blocking reads, no polling) and kills the whole process group
 of the dbt process it started (only that group) the moment the event is seen. A watchdog kills it after
-``timeout`` seconds. ``python -m viewership.reliability.killer --node M [--sql RE] -- dbt build ...`` does
+``timeout`` seconds. ``python -m scripts.tests.reliability.killer --node M [--sql RE] -- dbt build ...`` does
 the same from a shell.
 """
 
@@ -158,7 +158,7 @@ def run_until(cmd: Sequence[str], point: KillPoint, *, env: dict[str, str] | Non
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m viewership.reliability.killer --node M [--sql RE] [--occurrence N] -- dbt build ...``"""
+    """``python -m scripts.tests.reliability.killer --node M [--sql RE] [--occurrence N] -- dbt build ...``"""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
