@@ -26,7 +26,6 @@
         unique_key='episode_detail_id',
         full_refresh=false,
         on_schema_change='fail',
-        meta={'red_lines': ['RL-3', 'RL-4', 'RL-5']},
     )
 }}
 

@@ -15,7 +15,6 @@
     A record in episode_details is never here, even if a later catalog change
     would no longer match it (episode_details is append-only history).
 -#}
-{{ config(meta={'red_lines': ['RL-5']}) }}
 {%- set metrics = [
     'tot_hov', 'tot_mov', 'tot_sessions', 'views', 'unique_viewers',
     'tot_completions', 'tot_impressions', 'revenue',

@@ -7,7 +7,7 @@ script from a CDN (``//d1fc8wv8zag5ca.cloudfront.net/.../sp.js``). This module
 
 * ``generate``: runs ``dbt docs generate`` with usage stats off, copies the three files into the site
   folder, clears the tracking flag in the site's copy of the manifest if a profile turned it on, appends
-  to every model with ``meta.red_lines`` its rules from ``governance/redlines.yml`` (incident, impact,
+  to every model a rule of ``governance/redlines.yml`` lists under ``models:`` that rule (incident, impact,
   override) so its page shows them, adds the pipeline picture and column lineage
   (``viewership.column_lineage.site``), and verifies the result;
 * ``verify``: fails on anything the browser would fetch from another host: ``src``/``href`` of
@@ -40,9 +40,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
-from viewership import project
+from viewership import project, protected_models
 
 SITE_FILES = ("index.html", "manifest.json", "catalog.json")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -210,22 +209,17 @@ def make_self_contained(site_dir: Path) -> bool:
 
 
 # --- red lines on the docs pages -----------------------------------------------------------------
-RED_LINES_FILE = Path("governance") / "redlines.yml"
+RED_LINES_FILE = protected_models.RED_LINES_FILE
 RED_LINE_DOCS_FILE = Path("docs") / "dbt" / "_red_lines__docs.md"
 RED_LINES_HEADING = "Red lines protecting this model"
 
 
 def load_red_lines(root: Path) -> list[dict[str, Any]]:
-    """The rules of governance/redlines.yml (id, title, history, override, remediation, ...)."""
-    path = root / RED_LINES_FILE
+    """The rules of governance/redlines.yml (id, title, history, models, override, remediation, ...)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise DocsSiteError(f"{path}: cannot read the red lines: {exc}") from exc
-    rules = data.get("rules") if isinstance(data, dict) else None
-    if not isinstance(rules, list) or not all(isinstance(rule, dict) and rule.get("id") for rule in rules):
-        raise DocsSiteError(f"{path}: expected `rules:` as a list of mappings with an `id`")
-    return rules
+        return protected_models.load_red_lines(root)
+    except protected_models.RedLinesError as exc:
+        raise DocsSiteError(str(exc)) from exc
 
 
 def _one_line(value: Any) -> str:
@@ -264,7 +258,7 @@ def render_red_line_docs(rules: list[dict[str, Any]]) -> str:
     out += ["{% docs red_lines_summary %}", "{% raw %}",
             "Red lines are the rules the legacy \"Safety Council\" enforced by hand. Here they are data",
             "(`governance/redlines.yml`) checked on the **compiled SQL** of every target by `redline check`;",
-            "a protected model carries `meta.red_lines`, and its page on this site shows each rule with its incident.",
+            "each rule lists the models it protects (`models:`); their pages on this site show it with its incident.",
             "", "| rule | title | incident | owner | override |", "| --- | --- | --- | --- | --- |"]
     for rule in rules:
         history = rule.get("history") or {}
@@ -292,24 +286,18 @@ def write_red_line_docs(root: Path) -> bool:
 
 
 def annotate_red_lines(site_dir: Path, rules: list[dict[str, Any]]) -> list[str]:
-    """Append each protected node's rules (from meta.red_lines) to its description in the site's manifest.
-
-    Returns the annotated unique_ids. A rule id in meta that governance/redlines.yml does not define is shown
-    as such on the page (and is a `redline check` matter, not a docs failure).
-    """
+    """Append each protected model's rules (the rules whose `models:` list it in governance/redlines.yml) to
+    its description in the site's manifest. Returns the annotated unique_ids."""
     path = site_dir / "manifest.json"
     manifest = _load_json(path)
     by_id = {str(rule["id"]): rule for rule in rules}
+    by_model = protected_models.red_lines_by_model(rules)
     annotated: list[str] = []
     for unique_id, node in (manifest.get("nodes") or {}).items():
-        meta = (node.get("config") or {}).get("meta") or node.get("meta") or {}
-        ids = meta.get("red_lines") or []
-        if isinstance(ids, str):
-            ids = [ids]
+        ids = by_model.get(str(node.get("name"))) if node.get("resource_type") == "model" else None
         if not ids or RED_LINES_HEADING in str(node.get("description") or ""):
             continue
-        parts = [red_line_markdown(by_id[str(rule_id)]) if str(rule_id) in by_id
-                 else f"**{rule_id}** — not defined in governance/redlines.yml" for rule_id in ids]
+        parts = [red_line_markdown(by_id[rule_id]) for rule_id in ids]
         node["description"] = (str(node.get("description") or "").rstrip()
                                + f"\n\n#### {RED_LINES_HEADING}\n\n" + "\n\n".join(parts))
         annotated.append(unique_id)

@@ -4,7 +4,7 @@ The picture in the README is generated, never drawn by hand: this module reads t
 ``depends_on`` edges from a dbt manifest, puts every node in its layer band (a layer is the model's
 first folder under ``models/``), orders columns by dependency depth inside the band and rows by the
 barycenter heuristic (fewer crossings), and renders an SVG or PNG with matplotlib. Models protected by a
-red line (``meta.red_lines``) get a red outline and their rule ids.
+red line (a rule's ``models:`` in ``governance/redlines.yml``) get a red outline and their rule ids.
 
 Usage: ``python -m viewership.lineage --manifest target/manifest.json --output docs/lineage.svg``.
 Text stays text in the SVG (``svg.fonttype = none``) and each node's group carries its unique_id as
@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
+
+from viewership import project, protected_models
 
 # Layer bands, left to right. Models go by their first folder under models/.
 LAYERS: tuple[str, ...] = ("sources", "seeds", "bronze", "snapshots", "silver", "gold", "exposures")
@@ -85,24 +87,19 @@ def _label(node: dict[str, Any]) -> str:
     return f"{name} v{version}" if version is not None else name
 
 
-def _red_lines(node: dict[str, Any]) -> tuple[str, ...]:
-    meta = (node.get("config") or {}).get("meta") or node.get("meta") or {}
-    value = meta.get("red_lines") or []
-    if isinstance(value, str):
-        value = [value]
-    return tuple(str(v) for v in value)
-
-
-def load(manifest_path: Path) -> Lineage:
+def load(manifest_path: Path, red_lines: Mapping[str, Sequence[str]] | None = None) -> Lineage:
     """Nodes and edges of the project's own package (tests, macros and other packages left out)."""
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise LineageError(f"{manifest_path}: cannot read the manifest ({exc}); run `dbt parse` first") from exc
-    return from_manifest(manifest)
+    return from_manifest(manifest, red_lines)
 
 
-def from_manifest(manifest: dict[str, Any]) -> Lineage:
+def from_manifest(manifest: dict[str, Any], red_lines: Mapping[str, Sequence[str]] | None = None) -> Lineage:
+    """The lineage of a manifest; ``red_lines`` maps a model name to the red lines it carries
+    (``viewership.protected_models.red_lines_by_model``) for the outline of protected models."""
+    protected = red_lines or {}
     metadata = manifest.get("metadata") or {}
     project = str(metadata.get("project_name") or "")
     nodes: dict[str, Node] = {}
@@ -117,7 +114,9 @@ def from_manifest(manifest: dict[str, Any]) -> Lineage:
         else:
             layer, group = f"{node['resource_type']}s", ""
         nodes[unique_id] = Node(unique_id, _label(node), layer, group,
-                                str((node.get("config") or {}).get("materialized") or ""), _red_lines(node))
+                                str((node.get("config") or {}).get("materialized") or ""),
+                                tuple(protected.get(str(node.get("name")), ())) if node.get("resource_type") == "model"
+                                else ())
         parents[unique_id] = list((node.get("depends_on") or {}).get("nodes") or [])
     for unique_id, source in (manifest.get("sources") or {}).items():
         if project and source.get("package_name") != project:
@@ -322,9 +321,10 @@ def render(lineage: Lineage, output: Path, title: str | None = None, direction: 
 def main(manifest_path: Path, output: Path, direction: str) -> None:
     """Render bronze -> silver -> gold lineage from a dbt manifest."""
     try:
-        lineage = load(manifest_path)
+        rules = protected_models.load_red_lines(project.project_root())
+        lineage = load(manifest_path, protected_models.red_lines_by_model(rules))
         render(lineage, output, direction=direction)
-    except LineageError as exc:
+    except (LineageError, protected_models.RedLinesError, project.ProjectError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {output}: {len(lineage.nodes)} nodes, {len(lineage.edges)} edges", file=sys.stdout)
 

@@ -18,7 +18,6 @@
         unique_key='viewership_id',
         full_refresh=false,
         on_schema_change='fail',
-        meta={'red_lines': ['RL-1', 'RL-3', 'RL-4']},
         post_hook="{{ mark_uploads_processed() }}",
     )
 }}

@@ -18,7 +18,6 @@
     A record is valid only when every label row is valid; invalid records go
     to fct_viewership_unmatched as failed_validation_<rule>, never lost.
 -#}
-{{ config(meta={'red_lines': ['RL-4', 'RL-7']}) }}
 {%- set record_columns = [
     'viewership_id', 'filename', 'source_row_number', 'platform', 'domain',
     'data_type', 'platform_partner_name', 'platform_channel_name',

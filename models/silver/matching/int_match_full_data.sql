@@ -5,7 +5,6 @@
     metadata row) has the record's title. Emits candidates only; the winner
     is chosen in int_viewership_matched.
 -#}
-{{ config(meta={'red_lines': ['RL-8']}) }}
 with
 
 {{ match_bucket_imports(['episodes', 'series', 'title_keys']) }},

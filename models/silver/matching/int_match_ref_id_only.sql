@@ -4,7 +4,6 @@
     whose metadata (keyed on that ref_id: [BUG] fixed) has the record's
     title. No fallback (legacy has none).
 -#}
-{{ config(meta={'red_lines': ['RL-8']}) }}
 with
 
 {{ match_bucket_imports(['episodes', 'series', 'title_keys']) }},

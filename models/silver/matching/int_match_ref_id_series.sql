@@ -12,8 +12,6 @@
     asset_title: the matched title (strict) or the ref_id's own primary
     title (fallback).
 -#}
-{{ config(meta={'red_lines': ['RL-2', 'RL-8']}) }}
-
 with
 
 {{ match_bucket_imports(['episodes', 'series', 'title_keys']) }},

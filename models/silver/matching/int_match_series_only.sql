@@ -4,7 +4,6 @@
     title equal to the record's title whose ref_id prefix (before the first
     '-') is that series' code (case-insensitive).
 -#}
-{{ config(meta={'red_lines': ['RL-8']}) }}
 with
 
 {{ match_bucket_imports(['series', 'title_keys']) }},

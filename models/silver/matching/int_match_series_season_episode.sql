@@ -9,7 +9,6 @@
       check that the series equals internal_series. Strict beats fallback in
       the winner (branch_priority), as pass 2 only ran on pass-1 leftovers.
 -#}
-{{ config(meta={'red_lines': ['RL-8']}) }}
 with
 
 {{ match_bucket_imports(['episodes', 'series', 'title_keys']) }},

@@ -5,7 +5,6 @@
     key equality: there is no fuzzy matching (§5.5). Duplicate titles across
     series are resolved by the winner's deterministic tie-break.
 -#}
-{{ config(meta={'red_lines': ['RL-8']}) }}
 with
 
 {{ match_bucket_imports(['episodes', 'series', 'title_keys']) }},

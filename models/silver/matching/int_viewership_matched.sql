@@ -18,7 +18,6 @@
 {{
     config(
         post_hook="{{ analyze_relation(this) }}",
-        meta={'red_lines': ['RL-4', 'RL-8']},
     )
 }}
 {%- set record_columns = [

@@ -19,7 +19,6 @@
 {{
     config(
         post_hook="{{ analyze_relation(this) }}",
-        meta={'red_lines': ['RL-6']},
     )
 }}
 

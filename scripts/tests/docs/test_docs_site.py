@@ -20,7 +20,7 @@ import pytest
 
 from scripts.tests.docs.browser import Browser, Session, chromium_session
 from scripts.tests.harness import ROOT
-from viewership import docs_site
+from viewership import docs_site, protected_models
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 MODEL_NAME = "fct_episode_details"
@@ -120,9 +120,11 @@ def test_red_line_doc_blocks_are_generated_from_governance() -> None:
 def test_protected_models_show_their_red_lines(docs_site_dir: Path) -> None:
     manifest = _manifest(docs_site_dir)
     rules = {rule["id"]: rule for rule in docs_site.load_red_lines(ROOT)}
-    protected = {uid: node["config"]["meta"]["red_lines"] for uid, node in manifest["nodes"].items()
-                 if (node.get("config") or {}).get("meta", {}).get("red_lines")}
-    assert protected, "no model carries meta.red_lines"
+    by_model = protected_models.red_lines_by_model(list(rules.values()))
+    protected = {uid: by_model[node["name"]] for uid, node in manifest["nodes"].items()
+                 if node["resource_type"] == "model" and node["name"] in by_model}
+    assert set(by_model) <= {node["name"] for node in manifest["nodes"].values()}, "a rule lists an unknown model"
+    assert protected, "no rule lists a model under `models:`"
     for uid, ids in protected.items():
         description = manifest["nodes"][uid]["description"]
         assert docs_site.RED_LINES_HEADING in description, uid
@@ -159,7 +161,8 @@ def test_browser_opens_fct_episode_details_and_its_lineage(docs_site_dir: Path, 
                 if other["resource_type"] == "model" and unique_id in other["depends_on"]["nodes"]}
     ancestors = _ancestors(manifest, unique_id)
     rules = {rule["id"]: rule for rule in docs_site.load_red_lines(ROOT)}
-    red_lines = list(node["config"].get("meta", {}).get("red_lines") or [])
+    red_lines = list(protected_models.red_lines_by_model(list(rules.values())).get(MODEL_NAME, ()))
+    assert red_lines, f"{MODEL_NAME} is protected by red lines (governance/redlines.yml `models:`)"
 
     server = docs_site.start_server(docs_site_dir)
     origin = docs_site.server_url(server)

@@ -15,11 +15,15 @@ from viewership import lineage
 COMMITTED_PICTURE = ROOT / "docs" / "lineage.svg"
 
 
+# model name -> red lines, as viewership.protected_models reads them from a rule file's `models:` lists
+PROTECTED = {"stg_raw__orders": ("RL-1",), "not_a_model_here": ("RL-9",)}
+
+
 def _model(name: str, folder: list[str], parents: list[str], *, version: int | None = None,
-           red_lines: list[str] | None = None, package: str = "shop") -> dict[str, Any]:
+           package: str = "shop") -> dict[str, Any]:
     fqn = [package, *folder, name] + ([f"v{version}"] if version is not None else [])
     return {"resource_type": "model", "name": name, "package_name": package, "fqn": fqn, "version": version,
-            "config": {"materialized": "table", "meta": {"red_lines": red_lines} if red_lines else {}},
+            "config": {"materialized": "table"},
             "depends_on": {"nodes": parents}}
 
 
@@ -29,7 +33,7 @@ def _tiny_manifest() -> dict[str, Any]:
         "metadata": {"project_name": "shop", "dbt_version": "1.11.16"},
         "sources": {src: {"package_name": "shop", "source_name": "raw", "name": "orders"}},
         "nodes": {
-            "model.shop.stg_raw__orders": _model("stg_raw__orders", ["bronze", "raw"], [src], red_lines=["RL-1"]),
+            "model.shop.stg_raw__orders": _model("stg_raw__orders", ["bronze", "raw"], [src]),
             "model.shop.int_orders_cleaned": _model("int_orders_cleaned", ["silver", "orders"],
                                                     ["model.shop.stg_raw__orders"]),
             "model.shop.int_orders_ranked": _model("int_orders_ranked", ["silver", "orders"],
@@ -57,13 +61,14 @@ def _svg_ids(path: Path) -> tuple[set[str], set[tuple[str, str]], str]:
 
 
 def test_layers_are_ordered_and_only_project_nodes_are_drawn() -> None:
-    graph = lineage.from_manifest(_tiny_manifest())
+    graph = lineage.from_manifest(_tiny_manifest(), PROTECTED)
     assert set(graph.nodes) == {"source.shop.raw.orders", "model.shop.stg_raw__orders", "model.shop.int_orders_cleaned",
                                 "model.shop.int_orders_ranked", "model.shop.fct_orders.v2",
                                 "model.shop.fct_order_counts", "exposure.shop.app"}
     assert graph.nodes["model.shop.fct_orders.v2"].label == "fct_orders v2"
     assert graph.nodes["model.shop.fct_orders.v2"].layer == "gold"
     assert graph.nodes["model.shop.stg_raw__orders"].red_lines == ("RL-1",)
+    assert all(not node.red_lines for uid, node in graph.nodes.items() if uid != "model.shop.stg_raw__orders")
     column = lineage.assign_columns(graph)
     assert column["source.shop.raw.orders"] < column["model.shop.stg_raw__orders"] \
         < column["model.shop.int_orders_cleaned"] < column["model.shop.int_orders_ranked"] \
@@ -75,7 +80,7 @@ def test_layers_are_ordered_and_only_project_nodes_are_drawn() -> None:
 def test_picture_is_drawn_from_the_manifest(tmp_path: Path, direction: str) -> None:
     manifest_path = tmp_path / "manifest.json"
     manifest_path.write_text(json.dumps(_tiny_manifest()), encoding="utf-8")
-    graph = lineage.load(manifest_path)
+    graph = lineage.load(manifest_path, PROTECTED)
     svg = lineage.render(graph, tmp_path / "lineage.svg", direction=direction)
     nodes, edges, text = _svg_ids(svg)
     assert nodes == set(graph.nodes)

@@ -140,3 +140,21 @@ def test_missing_protected_model_cannot_be_evaluated() -> None:
     outcome = evaluate(governance(), grantless_gold(), ROOT, env_map(), ["RL-2"])
     assert outcome.exit_code == 2
     assert "int_match_ref_id_series is not in the prod compile" in outcome.findings[0].message
+
+
+def test_the_rule_file_is_the_one_source_of_model_to_red_lines() -> None:
+    """Each rule lists the models it exists for (`models:`, read by the docs site and the lineage picture):
+    they exist, every model a check of the rule selects by name is listed, and no model says it again."""
+    from viewership.protected_models import load_red_lines
+
+    model_files = {p.stem for p in (ROOT / "models").rglob("*.sql")}
+    model_names = model_files | {name.rsplit("_v", 1)[0] for name in model_files if name.rsplit("_v", 1)[-1].isdigit()}
+    for rule in load_red_lines(ROOT):
+        listed = set(rule.get("models") or [])
+        assert listed, f"{rule['id']} lists no model under `models:`"
+        assert listed <= model_names, f"{rule['id']} lists unknown models {sorted(listed - model_names)}"
+        selected = {name for check in rule["checks"] for name in (check.get("applies_to") or {}).get("names", [])}
+        assert selected <= listed, f"{rule['id']}: checks select {sorted(selected - listed)}, not in its `models:`"
+    carriers = [p.relative_to(ROOT) for p in (ROOT / "models").rglob("*")
+                if p.suffix in {".sql", ".yml"} and "red_lines" in p.read_text(encoding="utf-8")]
+    assert not carriers, f"a second copy of model -> red lines in {carriers}: list the model in governance/redlines.yml"

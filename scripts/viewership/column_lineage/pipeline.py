@@ -9,7 +9,7 @@ model's number of data tests to its box (the "with data tests" picture the home 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -55,9 +55,11 @@ def test_counts(manifest: Mapping[str, Any]) -> Counter[str]:
     return counts
 
 
-def render_svg(manifest: Mapping[str, Any], with_tests: bool = False) -> str:
-    """The layered picture as SVG text (deterministic: no dates, stable ids ``node:<unique_id>``)."""
-    graph = layered.from_manifest(dict(manifest))
+def render_svg(manifest: Mapping[str, Any], with_tests: bool = False,
+               red_lines: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The layered picture as SVG text (deterministic: no dates, stable ids ``node:<unique_id>``); ``red_lines``
+    (model name -> rule ids, ``viewership.protected_models``) outlines the protected models."""
+    graph = layered.from_manifest(dict(manifest), red_lines)
     rank = layered.assign_columns(graph)
     slot = layered.order_rows(graph, rank)
     n_ranks = max(rank.values()) + 1

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from redline.config import ConfigError, load_rules
+from viewership import protected_models
 from viewership.column_lineage import cache, redlines, trace
 from viewership.column_lineage.extract import ColumnLineageError, ColumnRef, ProjectLineage, Relation
 
@@ -141,8 +142,13 @@ def annotate(site_dir: Path, root: Path) -> SiteLineage:
     except ConfigError as exc:
         raise ColumnLineageError(str(exc)) from exc
     project, hit = cache.load_or_analyse(manifest, site_dir / cache.CACHE_FILE)
-    (site_dir / PIPELINE_PICTURE).write_text(render_svg(manifest), encoding="utf-8")
-    (site_dir / PIPELINE_WITH_TESTS).write_text(render_svg(manifest, with_tests=True), encoding="utf-8")
+    try:
+        protected = protected_models.red_lines_by_model(protected_models.load_red_lines(root))
+    except protected_models.RedLinesError as exc:
+        raise ColumnLineageError(str(exc)) from exc
+    (site_dir / PIPELINE_PICTURE).write_text(render_svg(manifest, red_lines=protected), encoding="utf-8")
+    (site_dir / PIPELINE_WITH_TESTS).write_text(render_svg(manifest, with_tests=True, red_lines=protected),
+                                                encoding="utf-8")
     project_name = (manifest.get("metadata") or {}).get("project_name")
     overview = (manifest.get("docs") or {}).get(f"doc.{project_name}.__overview__")
     if overview is not None and PIPELINE_HEADING not in str(overview.get("block_contents") or ""):
