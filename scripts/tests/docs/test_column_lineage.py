@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from scripts.tests.docs.browser import Browser, Session, chromium_session
 from scripts.tests.harness import ROOT
-from viewership import docs_site
+from viewership import docs_site, protected_models
 from viewership import lineage as layered
 from viewership.column_lineage import cache, pipeline, redlines, site, trace
 from viewership.column_lineage.cli import main as lineage_cli
@@ -288,10 +288,13 @@ def test_snapshot_meta_columns_and_unknown_tables() -> None:
 
 def test_pipeline_picture_hides_tests_unless_asked(docs_site_dir: Path) -> None:
     manifest = cache.read_manifest(docs_site_dir / "manifest.json")
-    graph = layered.from_manifest(manifest)
+    protected = protected_models.red_lines_by_model(protected_models.load_red_lines(ROOT))
+    graph = layered.from_manifest(manifest, protected)
     plain = (docs_site_dir / site.PIPELINE_PICTURE).read_text(encoding="utf-8")
     with_tests = (docs_site_dir / site.PIPELINE_WITH_TESTS).read_text(encoding="utf-8")
-    assert plain == pipeline.render_svg(manifest), "the picture is drawn from the manifest, reproducibly"
+    assert plain == pipeline.render_svg(manifest, red_lines=protected), \
+        "the picture is drawn from the manifest and the rule file, reproducibly"
+    assert sum(1 for node in graph.nodes.values() if node.red_lines) >= len(protected), "protected models outlined"
     for uid in graph.nodes:
         assert f'id="node:{uid}"' in plain
     assert "test." not in plain and "data test" not in plain.replace("data tests hidden", "")
