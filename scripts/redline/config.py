@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from dbtcommon.project import ProjectFileError, read_environments
+
 
 class ConfigError(Exception):
     """A rules/waiver/project file that cannot be used (exit code 2)."""
@@ -310,12 +312,8 @@ class EnvironmentMap:
 
 def load_environment_map(root: Path) -> EnvironmentMap:
     """Read vars.environments from dbt_project.yml (the only place naming environment databases)."""
-    path = root / "dbt_project.yml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    envs = ((data or {}).get("vars") or {}).get("environments")
-    if not isinstance(envs, dict) or not envs:
-        raise ConfigError(f"{path}: vars.environments is missing or empty")
-    return EnvironmentMap(targets={str(k): dict(v) for k, v in envs.items() if isinstance(v, dict)})
+        envs = read_environments(root)
+    except ProjectFileError as exc:
+        raise ConfigError(str(exc)) from exc
+    return EnvironmentMap(targets=envs)

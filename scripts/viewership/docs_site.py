@@ -41,6 +41,7 @@ from typing import Any
 
 import click
 
+from dbtcommon.dbt import dbt_executable
 from viewership import project, protected_models
 
 SITE_FILES = ("index.html", "manifest.json", "catalog.json")
@@ -388,11 +389,6 @@ def description_gaps(manifest: dict[str, Any], catalog: dict[str, Any] | None = 
     return list(dict.fromkeys(gaps))
 
 
-def _dbt_executable() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else "dbt"
-
-
 def run_dbt_docs_generate(target: str | None, target_path: Path, root: Path,
                           extra_args: tuple[str, ...] = ()) -> tuple[str, ...]:
     """``dbt docs generate`` with usage stats off, into ``target_path``; returns dbt's warning lines."""
@@ -400,7 +396,7 @@ def run_dbt_docs_generate(target: str | None, target_path: Path, root: Path,
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
     env["DBT_USE_COLORS"] = "False"
     env.setdefault("DBT_PROFILES_DIR", str(root))
-    cmd = [_dbt_executable(), "docs", "generate", "--project-dir", str(root), "--target-path", str(target_path),
+    cmd = [dbt_executable(), "docs", "generate", "--project-dir", str(root), "--target-path", str(target_path),
            *(["--target", target] if target else []), *extra_args]
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:

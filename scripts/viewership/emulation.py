@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import os
 import socket
@@ -32,8 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from dbtcommon.dbt import dbt_executable
+from dbtcommon.snowflake import OFFLINE_COMPILE_FLAGS, offline_env
 from viewership import db, project
-from viewership.schema import REFERENCE_TABLES, Table
+from viewership.loader.errors import LoadError
+from viewership.loader.reference import load_reference as load_reference_csvs
 
 EMULATED_TARGETS: tuple[str, ...] = ("staging", "prod")
 DEFAULT_BUILD_TIMEOUT = 900
@@ -256,38 +258,13 @@ def required_databases(target: str) -> list[str]:
     return sorted(set(names))
 
 
-def read_reference_csv(path: Path, table: Table) -> tuple[list[str], list[tuple[str | None, ...]]]:
-    """Rows of a reference CSV (empty cell = NULL), checked against the table's columns."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader)]
-        unknown = [h for h in header if h not in table.column_names]
-        if unknown:
-            raise EmulationError(f"{path}: column(s) {', '.join(unknown)} are not in {table.name}")
-        rows = [
-            tuple((cell if cell != "" else None) for cell in row)
-            for row in reader
-            if any(cell.strip() for cell in row)
-        ]
-    return header, rows
-
-
 def load_reference(database: db.Database, directory: Path) -> dict[str, int]:
-    """Replace every reference table with its CSV from `directory`.
-
-    One transaction per table: under fakesnow (DuckDB) a transaction may write to one database only, and the
-    catalog and the dictionary are different databases.
-    """
-    counts: dict[str, int] = {}
-    for table in REFERENCE_TABLES:
-        assert table.csv_name is not None
-        path = directory / table.csv_name
-        if not path.is_file():
-            raise EmulationError(f"reference file {path} is missing (needed for {table.name})")
-        header, rows = read_reference_csv(path, table)
-        with database.transaction():
-            counts[f"{table.location}.{table.name}"] = database.replace_table(table, header, rows)
-    return counts
+    """Replace every reference table with its CSV from `directory` (the loader's reference loader, one
+    transaction per table: under fakesnow a transaction may write to one database only)."""
+    try:
+        return load_reference_csvs(directory, database, transaction_per_table=True)
+    except LoadError as exc:
+        raise EmulationError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -421,7 +398,7 @@ class BuildReport:
 def dbt_command(target: str, target_path: Path, *args: str) -> list[str]:
     root = project.project_root()
     return [
-        str(Path(sys.executable).with_name("dbt")), *args,
+        dbt_executable(), *args,
         "--target", target, "--project-dir", str(root), "--profiles-dir", str(_profiles_dir(root)),
         "--target-path", str(target_path), "--log-path", str(target_path),
     ]
@@ -517,20 +494,6 @@ def _json_log_text(stdout: str) -> str:
 # -- offline compile (no server, no account) --------------------------------------------------------
 
 DEFAULT_COMPILE_TIMEOUT = 300
-OFFLINE_ACCOUNT = "offline-compile"
-
-
-def offline_env() -> dict[str, str]:
-    """Profile env vars for compiling with no Snowflake at all.
-
-    The host is a loopback port nobody listens on, so any accidental connection attempt fails at once
-    instead of reaching the internet. The account is not "fakesnow": the emulation overrides stay off and
-    the SQL is exactly what a real Snowflake account would receive.
-    """
-    env = profile_env(free_port())
-    env["DBT_SNOWFLAKE_ACCOUNT"] = OFFLINE_ACCOUNT
-    env["DBT_SNOWFLAKE_CONNECT_TIMEOUT"] = "5"
-    return env
 
 
 @dataclass
@@ -642,8 +605,7 @@ def offline_compile(target: str, target_path: Path, *, timeout: float = DEFAULT_
     """`dbt compile` every node for a Snowflake target with no account and no server, then check the names."""
     target_path.mkdir(parents=True, exist_ok=True)
     vars_arg = "{assume_incremental: " + ("true" if assume_incremental else "false") + "}"
-    cmd = dbt_command(target, target_path, "compile", "--no-introspect", "--no-populate-cache",
-                      "--vars", vars_arg)
+    cmd = dbt_command(target, target_path, "compile", *OFFLINE_COMPILE_FLAGS, "--vars", vars_arg)
     started = time.monotonic()
     try:
         proc = subprocess.run(cmd, env=dbt_env(offline_env()), capture_output=True, text=True, timeout=timeout,

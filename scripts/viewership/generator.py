@@ -33,12 +33,10 @@ from typing import Any
 import click
 import duckdb
 
+from dbtcommon.months import MONTHS
 from viewership import db, schema
-
-MONTHS = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)
+from viewership.loader.errors import LoadError
+from viewership.loader.reference import load_reference
 
 SHOW_NAMES = (
     "Maury", "Karamo", "Steve Harvey", "The Jerry Springer Show", "Judge Dad", "The Steve Wilkos Show",
@@ -225,16 +223,6 @@ def write_reference(catalog: Catalog, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def read_reference_rows(path: Path, table: schema.Table) -> list[tuple[str | None, ...]]:
-    """Read one reference CSV for loading: header must equal the table's columns; empty cell = NULL."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader)]
-        if header != list(table.column_names):
-            raise click.ClickException(f"{path}: header {header} does not match {list(table.column_names)}")
-        return [tuple(v if v != "" else None for v in row) for row in reader]
-
-
 # ---------------------------------------------------------------------------------------------------
 # Upload rows (set-based in DuckDB)
 # ---------------------------------------------------------------------------------------------------
@@ -255,7 +243,7 @@ def plan_files(rows: int, seed: int, start_period: int = 0) -> list[dict[str, An
         if profile.grain in ("quarterly", "quarter_split"):
             period = f"Q{quarter} {year} part {k % 3 + 1}"
         else:
-            period = f"{MONTHS[month - 1][:3].title()} {year}" if profile.key == "roku" else f"{year}_{month:02d}"
+            period = f"{MONTHS[month - 1][:3]} {year}" if profile.key == "roku" else f"{year}_{month:02d}"
         files.append({
             "file_idx": f, "profile": profile.key, "platform": profile.platform, "partner": profile.partner,
             "filename": profile.filename.format(period=period, territory={
@@ -409,9 +397,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, catalog: Catalog, files: list[dict[
 
 
 def upload_sql(rows: int, seed: int, n_active: int, n_inactive: int) -> str:
-    month_name = "(['" + "', '".join(MONTHS) + "'])[month]"
-    month_title = "(['" + "', '".join(m.title() for m in MONTHS) + "'])[month]"
-    split_month = ("(['" + "', '".join(m.title() for m in MONTHS) + "'])"
+    month_name = "(['" + "', '".join(m.lower() for m in MONTHS) + "'])[month]"
+    month_title = "(['" + "', '".join(MONTHS) + "'])[month]"
+    split_month = ("(['" + "', '".join(MONTHS) + "'])"
                    "[3 * (quarter - 1) + 1 + cast(noise % 3 as integer)]")
     return UPLOAD_SELECT.format(rows=int(rows), seed=int(seed), n_active=int(n_active),
                                 n_inactive=int(n_inactive), month_name=month_name, month_title=month_title,
@@ -450,16 +438,6 @@ def _batches(cursor: duckdb.DuckDBPyConnection, size: int = 100_000) -> Iterator
         yield from chunk
 
 
-def load_reference(database: db.Database, directory: Path) -> dict[str, int]:
-    """Replace the catalog/dictionary source tables with the CSVs in ``directory`` (one transaction)."""
-    counts: dict[str, int] = {}
-    with database.transaction():
-        for csv_name, (table, _attr) in REFERENCE_FILES.items():
-            rows = read_reference_rows(directory / csv_name, table)
-            counts[table.name] = database.replace_table(table, table.column_names, rows)
-    return counts
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--rows", type=click.IntRange(1_000, 10_000_000), default=20_000, show_default=True,
               help="Upload rows to generate (1k to 10M).")
@@ -484,7 +462,10 @@ def main(rows: int, seed: int, catalog_episodes: int, target: str | None, out_di
         database.ensure_tables()
         if append_files is None:
             paths = write_reference(catalog, out_dir / "reference")
-            counts = load_reference(database, next(iter(paths.values())).parent)
+            try:
+                counts = load_reference(next(iter(paths.values())).parent, database)
+            except LoadError as exc:
+                raise click.ClickException(str(exc)) from exc
             click.echo("reference: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), err=True)
             if reset:
                 with database.transaction():

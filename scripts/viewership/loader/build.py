@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from dbtcommon.months import MONTHS, month_number
 from viewership.loader import dates, reshape, split
 from viewership.loader.errors import LoadError
 from viewership.loader.reader import Sheet, norm
@@ -63,10 +64,10 @@ def resolve_period(year: str | None, quarter: str | None, month: str | None) -> 
         out_quarter = q
     out_month = None
     if month is not None:
-        number = dates.month_number(month)
+        number = month_number(month)
         if number is None:
             raise LoadError(f"--month {month!r}: expected an English month name (e.g. October) or 1-12")
-        out_month = dates.MONTHS[number - 1]
+        out_month = MONTHS[number - 1]
         implied = f"q{(number - 1) // 3 + 1}"
         if out_quarter is None:
             out_quarter = implied
