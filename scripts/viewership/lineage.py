@@ -201,7 +201,7 @@ def order_rows(lineage: Lineage, column: dict[str, int], sweeps: int = 6) -> dic
     return {uid: position[uid] + (height - len(by_column[column[uid]])) / 2 for uid in lineage.nodes}
 
 
-def render(lineage: Lineage, output: Path, title: str | None = None, direction: str = "TB") -> Path:
+def render(lineage: Lineage, output: Path, title: str | None = None, direction: str = "TB") -> Path:  # noqa: C901 - layout options (direction, output format) each validated and applied
     """Write the picture (format from the suffix: .svg or .png).
 
     ``direction`` TB stacks the layers top to bottom (fits a README); LR lays them out left to right.

@@ -29,7 +29,7 @@ def target_dependent(node: CompiledNode) -> Iterator[tuple[str, str, str, bool]]
     yield "target_dependent_logic", f"extra filter only on {node.target}", _apply(tree, extra, node.dialect), False
 
 
-def literal_mutants(node: CompiledNode, column: str, value: str, alternatives: Sequence[str],
+def literal_mutants(node: CompiledNode, column: str, value: str, alternatives: Sequence[str],  # noqa: C901 - one block per mutation operator (replace, case, null, equivalent forms)
                     operator: str, equivalent_forms: Sequence[str] = ()) -> Iterator[tuple[str, str, str, bool]]:
     """Replace the literal producing `column` in the final projection(s)."""
     d = node.dialect

@@ -36,7 +36,7 @@ from redline.mutate.rl2 import rl2_mutants
 from redline.mutate.rl3 import EnvNames, rl3_mutants
 
 
-def check_mutants(spec: CheckSpec, rule: Rule, node: CompiledNode, compiled: ProjectCompile,
+def check_mutants(spec: CheckSpec, rule: Rule, node: CompiledNode, compiled: ProjectCompile,  # noqa: C901 - dispatch on the check type: one short branch per registered check
                   names: EnvNames) -> Iterator[tuple[CompiledNode, MutantItems, tuple[str, ...]]]:
     """The mutation operators of one model check, keyed by its check type; every model name, column and
     value comes from the rule entry (params, selectors) or the compiled project: (node, mutants, also_check)."""
@@ -119,7 +119,7 @@ def _mutated_nodes(spec: CheckSpec, rule: Rule, compiled: ProjectCompile) -> lis
 BROAD_CHECKS = frozenset({"forbidden_literal"})  # checks that scan many models for one marker
 
 
-def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: EnvironmentMap,
+def generate(gov: Governance, compiles: Mapping[str, ProjectCompile], env_map: EnvironmentMap,  # noqa: C901 - dispatch on the check type for the project-level checks; model checks go to check_mutants
              root: Path, mutate_targets: Sequence[str] | None = None,
              only_rules: Sequence[str] | None = None) -> list[Mutant]:
     """Every mutant of every model the rules select, on the chosen compiles (the others are comparison

@@ -87,7 +87,7 @@ def predicate_rewrites(required: exp.Expr, domains: Mapping[str, Sequence[Any]],
     return weak, same
 
 
-def rl1_mutants(node: CompiledNode, params: Mapping[str, Any],
+def rl1_mutants(node: CompiledNode, params: Mapping[str, Any],  # noqa: C901 - one block per mutation operator of the required filter, in the documented order
                 note_relation: str) -> Iterator[tuple[str, str, str, bool]]:
     """(operator, description, sql, equivalent) for a required_filter check (the move filter)."""
     d = node.dialect

@@ -11,7 +11,7 @@ from redline.ratchet.history import _load
 from redline.ratchet.records import KINDS, MAX_APPROVAL_DAYS, Approval
 
 
-def load_approvals(path: Path, today: dt.date) -> tuple[Approval, ...]:
+def load_approvals(path: Path, today: dt.date) -> tuple[Approval, ...]:  # noqa: C901 - validates every field of an approval, one problem per missing or bad field
     """governance/approvals.yml; an entry that is incomplete, unknown, expired, too long or not yet
     valid carries its problems (a GOV-APPROVAL failure) and approves nothing."""
     if not path.is_file():

@@ -62,7 +62,7 @@ from viewership.bench.warehouse import postgres_available
               "comparison), legacy-ref (only the legacy reference), small (only ours/fixed/floor on the small file), "
               "scales, incremental, postgres (the PostgreSQL scale), legacy-pg (the PostgreSQL legacy sample), "
               "loader, redline, fixed / floor / build (the fixed port, the floor, dbt build at the scales).")
-def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,
+def main(quick: bool, scales: str | None, pg_rows: int | None, legacy_rows: int | None,  # noqa: C901 - the CLI entry point: option defaults, skip flags and the plan's steps in order
          legacy_pg_rows: int | None, runs: int | None, catalog_episodes: int | None, seed: int,
          out_dir: Path | None, work_dir: Path | None, merge_from: tuple[Path, ...], gen_from: Path | None,
          manifest_from: Path | None, extra_notes: tuple[str, ...],

@@ -16,7 +16,7 @@ from viewership.bench.report_plot import _BUCKETS, _plot
 from viewership.bench.report_targets import _model_profile, targets
 
 
-def write(data: dict[str, Any], md_path: Path, png_path: Path) -> None:
+def write(data: dict[str, Any], md_path: Path, png_path: Path) -> None:  # noqa: C901 - writes the report's sections in order, each optional on the data present
     res = Results(data)
     _plot(res, png_path)
     m = data["machine"]

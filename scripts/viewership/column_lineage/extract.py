@@ -91,7 +91,7 @@ def _add_filter(found: dict[tuple[str, str], Filter], clause: str, conjunct: exp
     found.setdefault((clause, text), Filter(clause, text, columns))
 
 
-def _join_keys(scope: Scope, walker: _ModelWalker, schema: Schema) -> list[frozenset[ColumnRef]]:
+def _join_keys(scope: Scope, walker: _ModelWalker, schema: Schema) -> list[frozenset[ColumnRef]]:  # noqa: C901 - one case per shape of a join condition sqlglot's lineage returns
     """For every conjunct of every JOIN ... ON of the model: the input columns it compares."""
     cache: dict[tuple[Any, ...], Node] = {}
     keys: list[frozenset[ColumnRef]] = []

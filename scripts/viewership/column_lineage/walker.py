@@ -135,7 +135,7 @@ class _ModelWalker:
         self._size_memo[key] = size
         return size
 
-    def fold(self, root: Node, inputs: Mapping[ColumnRef, None]) -> str:
+    def fold(self, root: Node, inputs: Mapping[ColumnRef, None]) -> str:  # noqa: C901 - one case per sqlglot lineage node shape (column, CTE, subquery, star)
         """The output expression with every CTE/subquery column replaced by its own expression, down to
         the input columns (bare names when they all come from one relation); the outermost computing
         step when the folded expression would be too long to read."""

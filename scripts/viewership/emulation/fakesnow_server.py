@@ -42,7 +42,7 @@ SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "fakesnow.server
 PATCHED_FAKESNOW_VERSION = "0.12.1"
 
 
-def harden_fakesnow() -> list[str]:
+def harden_fakesnow() -> list[str]:  # noqa: C901 - three independent patches, each guarded so patching twice changes nothing
     """Two small, idempotent patches to the in-process emulator (fakesnow 0.12.1); returns what was patched.
 
     1. Fail fast: a statement fakesnow cannot transform or run raised a Python exception, which the server

@@ -121,7 +121,7 @@ def _split_applies(template: Template, inputs: Inputs) -> bool:
     )
 
 
-def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats,
+def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats,  # noqa: C901 - one branch per template column option; kept in one place so the column plan reads top to bottom
          progress_position: list[int] | None = None) -> Plan:
     """Decide the columns and build the row generator (nothing is read past the header yet, except a first
     pass over the date column when its day/month order is auto-detected)."""

@@ -132,7 +132,7 @@ def _fail(name: str, message: str) -> TemplateError:
     return TemplateError(f"template '{name}': {message}")
 
 
-def _transforms(name: str, target: str, raw: Any) -> tuple[Transform, ...]:
+def _transforms(name: str, target: str, raw: Any) -> tuple[Transform, ...]:  # noqa: C901 - validates each transform spelling of a template column
     if raw is None:
         if target in NUMERIC_COLUMNS:
             return (Transform("number"),)
@@ -167,7 +167,7 @@ _TOP_KEYS = {"name", "description", "platform", "data_type", "domain", "layout",
              "skip_rows", "wide", "ignore"}
 
 
-def parse_template(data: Any, origin: str) -> Template:
+def parse_template(data: Any, origin: str) -> Template:  # noqa: C901 - validates every key of a template with its own error message
     """Validate one template document (already YAML-decoded)."""
     if not isinstance(data, dict):
         raise TemplateError(f"template {origin}: expected a mapping at the top level")
