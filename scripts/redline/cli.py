@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from dbtcommon.project import ProjectFileError, find_project_root
 from redline import report
 from redline.compiler import CompileError, compile_targets, load_compiles
 from redline.config import ConfigError, load_environment_map, load_governance
@@ -24,11 +25,10 @@ FORMATS = ("text", "json", "junit", "sarif", "markdown")
 
 
 def find_root(start: Path | None = None) -> Path:
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "dbt_project.yml").is_file():
-            return candidate
-    raise ConfigError(f"no dbt_project.yml at or above {here} (use --project-dir)")
+    try:
+        return find_project_root(*([start] if start else []))
+    except ProjectFileError as exc:
+        raise ConfigError(f"{exc} (use --project-dir)") from exc
 
 
 def render(outcome: Outcome, fmt: str, rules: Sequence[object], seconds: float | None) -> str:

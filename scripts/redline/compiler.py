@@ -2,8 +2,8 @@
 compiled SQL.
 
 dev (DuckDB) needs no server; ci needs PostgreSQL (a throw-away database is created when POSTGRES_DATABASE
-is not set); staging/prod compile OFFLINE: a Snowflake profile whose host is unreachable plus
---no-introspect --no-populate-cache, with is_incremental() answered by the assume_incremental var.
+is not set); staging/prod compile OFFLINE with the settings of dbtcommon.snowflake (the same ones
+`make compile-snowflake` uses), with is_incremental() answered by the assume_incremental var.
 All targets compile with the same assume_incremental value so their SQL is comparable (RL-3).
 """
 
@@ -21,17 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dbtcommon.snowflake import OFFLINE_COMPILE_FLAGS, SNOWFLAKE_TARGETS, offline_env
 from redline.manifest import ProjectCompile, load_manifest
-
-OFFLINE_SNOWFLAKE_ENV = {
-    "DBT_SNOWFLAKE_ACCOUNT": "offline",
-    "DBT_SNOWFLAKE_HOST": "127.0.0.1",
-    "DBT_SNOWFLAKE_PORT": "9",
-    "DBT_SNOWFLAKE_PROTOCOL": "http",
-    "DBT_SNOWFLAKE_CONNECT_RETRIES": "0",
-    "DBT_SNOWFLAKE_CONNECT_TIMEOUT": "2",
-}
-SNOWFLAKE_TARGETS = frozenset({"staging", "prod"})
 
 
 class CompileError(Exception):
@@ -105,7 +96,7 @@ def _command(target: str, root: Path, profiles: Path, out: Path, assume_incremen
     if select:
         cmd += ["--select", *select]
     if target in SNOWFLAKE_TARGETS:
-        cmd += ["--no-introspect", "--no-populate-cache"]
+        cmd += OFFLINE_COMPILE_FLAGS
     return cmd
 
 
@@ -196,7 +187,7 @@ def compile_targets(targets: Sequence[str], root: Path, work_dir: Path,
         with ExitStack() as stack:
             env = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
             if target in SNOWFLAKE_TARGETS:
-                env.update(OFFLINE_SNOWFLAKE_ENV)
+                env.update(offline_env())
             elif target == "ci":
                 env.update(stack.enter_context(_postgres_database(out)))
             elif not os.environ.get("DBT_DUCKDB_PATH"):

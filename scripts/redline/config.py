@@ -8,94 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from dbtcommon.project import ProjectFileError, read_environments
+from redline.rule_types import CheckSpec, ConfigError, Governance, History, Rule, Selector, Waiver
 
-class ConfigError(Exception):
-    """A rules/waiver/project file that cannot be used (exit code 2)."""
-
-
-@dataclass(frozen=True)
-class Selector:
-    """Which nodes a check applies to: by name, tag or path glob (any match selects)."""
-
-    names: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    paths: tuple[str, ...] = ()
-
-    def is_empty(self) -> bool:
-        return not (self.names or self.tags or self.paths)
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """One check of a rule: the registered check name, where it applies and its parameters."""
-
-    check: str
-    selector: Selector
-    params: Mapping[str, Any]
-    match: str = "all"  # all: every selected model must pass; any: at least one must
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class History:
-    """Why the rule exists."""
-
-    incident_date: str
-    incident: str
-    impact: str
-    rationale: str
-    owner: str
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A red line: id, title, severity, checks and history."""
-
-    id: str
-    title: str
-    severity: str  # error | warning
-    absolute: bool
-    override: str
-    history: History
-    checks: tuple[CheckSpec, ...]
-    remediation: str = ""
-    example: str = ""
-
-
-@dataclass(frozen=True)
-class Waiver:
-    """An exception from governance/exceptions.yml (validated separately: problems are failures)."""
-
-    rule: str
-    model: str
-    reason: str
-    approver: str
-    expires: dt.date | None
-    index: int
-    problems: tuple[str, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class Governance:
-    """Everything read from governance/."""
-
-    rules: tuple[Rule, ...]
-    waivers: tuple[Waiver, ...]
-    rules_path: Path
-    waivers_path: Path
-
-    def rule(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id.lower() == rule_id.lower():
-                return rule
-        known = ", ".join(r.id for r in self.rules)
-        raise ConfigError(f"unknown rule '{rule_id}' (known: {known})")
+# The public names, kept importable from this module.
+__all__ = [
+    "CheckSpec",
+    "ConfigError",
+    "EnvironmentMap",
+    "Governance",
+    "History",
+    "Rule",
+    "Selector",
+    "Waiver",
+    "load_environment_map",
+    "load_governance",
+    "load_rules",
+    "load_waivers",
+]
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -129,7 +65,7 @@ def _required(entry: Mapping[str, Any], key: str, where: str) -> str:
     return value.strip()
 
 
-def load_rules(path: Path) -> tuple[Rule, ...]:
+def load_rules(path: Path) -> tuple[Rule, ...]:  # noqa: C901 - validates every field of a rule entry, one message per problem
     """Parse redlines.yml into Rules; unknown check names are reported by the registry at run time."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -213,7 +149,7 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def load_waivers(path: Path, rules: Sequence[Rule], today: dt.date) -> tuple[Waiver, ...]:
+def load_waivers(path: Path, rules: Sequence[Rule], today: dt.date) -> tuple[Waiver, ...]:  # noqa: C901 - validates every field of a waiver, one problem per missing or bad field
     """Parse exceptions.yml; incomplete, expired or unwaivable entries carry their problems (a failure)."""
     if not path.exists():
         return ()
@@ -310,12 +246,8 @@ class EnvironmentMap:
 
 def load_environment_map(root: Path) -> EnvironmentMap:
     """Read vars.environments from dbt_project.yml (the only place naming environment databases)."""
-    path = root / "dbt_project.yml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    envs = ((data or {}).get("vars") or {}).get("environments")
-    if not isinstance(envs, dict) or not envs:
-        raise ConfigError(f"{path}: vars.environments is missing or empty")
-    return EnvironmentMap(targets={str(k): dict(v) for k, v in envs.items() if isinstance(v, dict)})
+        envs = read_environments(root)
+    except ProjectFileError as exc:
+        raise ConfigError(str(exc)) from exc
+    return EnvironmentMap(targets=envs)

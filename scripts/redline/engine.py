@@ -113,7 +113,7 @@ def _error(rule: Rule, spec: CheckSpec, target: str, model: str, message: str, f
     return Finding(rule, spec.check, (target,), model, message, "an evaluable input", ERROR, file, 0)
 
 
-def _run_spec(rule: Rule, spec: CheckSpec, ctx_base: CheckContext, compiles: Mapping[str, ProjectCompile],
+def _run_spec(rule: Rule, spec: CheckSpec, ctx_base: CheckContext, compiles: Mapping[str, ProjectCompile],  # noqa: C901 - one pass per target over the selected models, with the missing/focus cases each reported
               allow_missing: bool) -> list[Finding]:
     findings: list[Finding] = []
     try:

@@ -146,7 +146,7 @@ def _compare(node: exp.Expr, a: Any, b: Any) -> bool | None:
     raise Unevaluable(type(node).__name__)
 
 
-def evaluate(node: exp.Expr, row: Mapping[str, Any]) -> Any:
+def evaluate(node: exp.Expr, row: Mapping[str, Any]) -> Any:  # noqa: C901 - an expression interpreter: one branch per supported SQL node type
     """Evaluate a scalar SQL expression on one row (dict of lower-cased column name -> value; None = NULL)."""
     if isinstance(node, exp.Paren):
         return evaluate(node.this, row)

@@ -20,13 +20,14 @@ from typing import Any
 
 import pytest
 
+from dbtcommon.dbt import dbt_executable
 from viewership import db
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 PARTNER_FILES = FIXTURES / "partner_files"
 REFERENCE_DIR = FIXTURES / "reference"
-DBT = str(Path(sys.executable).with_name("dbt"))
+DBT = dbt_executable()
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 PG_HOST = os.environ.get("POSTGRES_HOST", "127.0.0.1")

@@ -15,21 +15,23 @@ from typing import Any
 import jinja2
 import yaml
 
+from dbtcommon.project import ProjectFileError, find_project_root, read_environments
+
 
 class ProjectError(Exception):
     """Configuration that cannot be used (unknown target, missing profile, bad map)."""
 
 
 def project_root() -> Path:
-    """The dbt project directory: $VIEWERSHIP_PROJECT_DIR, else the nearest parent with dbt_project.yml."""
+    """The dbt project directory: $VIEWERSHIP_PROJECT_DIR, else the nearest parent (of the working directory,
+    then of this package) with dbt_project.yml."""
     env = os.environ.get("VIEWERSHIP_PROJECT_DIR")
     if env:
         return Path(env).resolve()
-    for start in (Path.cwd(), Path(__file__).resolve()):
-        for candidate in (start, *start.parents):
-            if (candidate / "dbt_project.yml").is_file():
-                return candidate
-    raise ProjectError("cannot find dbt_project.yml (set VIEWERSHIP_PROJECT_DIR)")
+    try:
+        return find_project_root(Path.cwd(), Path(__file__))
+    except ProjectFileError as exc:
+        raise ProjectError("cannot find dbt_project.yml (set VIEWERSHIP_PROJECT_DIR)") from exc
 
 
 @dataclass(frozen=True)
@@ -41,15 +43,16 @@ class Location:
 
 
 @cache
-def _project_vars(root: Path) -> dict[str, Any]:
-    with (root / "dbt_project.yml").open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return dict(data.get("vars") or {})
+def _environments(root: Path) -> dict[str, dict[str, Any]]:
+    try:
+        return read_environments(root)
+    except ProjectFileError as exc:
+        raise ProjectError(str(exc)) from exc
 
 
 def environment_map(target: str, root: Path | None = None) -> dict[str, Any]:
     """The environment map entry of one target name."""
-    envs = _project_vars(root or project_root()).get("environments") or {}
+    envs = _environments(root or project_root())
     if target not in envs:
         known = ", ".join(sorted(envs))
         raise ProjectError(f"target '{target}' is not in the environment map (vars.environments: {known})")

@@ -14,7 +14,7 @@ from viewership import docs_site
 
 def test_taken_port_fails_before_generating(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     calls: list[Any] = []
-    monkeypatch.setattr(docs_site, "generate", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr(docs_site.cli, "generate", lambda *a, **k: calls.append((a, k)))
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -83,7 +83,7 @@ def json_log_args() -> list[str]:
     return ["--log-format", "json", "--log-level", "debug"]
 
 
-def run_until(cmd: Sequence[str], point: KillPoint, *, env: dict[str, str] | None = None,
+def run_until(cmd: Sequence[str], point: KillPoint, *, env: dict[str, str] | None = None,  # noqa: C901 - reads dbt's event stream and stops at each kind of kill point
               cwd: str | None = None, timeout: float = 300.0) -> KillOutcome:
     """Run ``cmd`` (a dbt command with json_log_args()) and SIGKILL it at ``point``."""
     child_env = dict(os.environ if env is None else env)

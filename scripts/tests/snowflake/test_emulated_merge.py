@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from dbtcommon.dbt import dbt_executable
 from viewership import db, emulation, project
 
 pytestmark = pytest.mark.snowflake_emulation
@@ -68,7 +68,7 @@ def test_incremental_merge_and_snapshot_merge_on_the_emulation(tmp_path: Path) -
         finally:
             con.close()
         for batch in (1, 2):
-            cmd = [str(Path(sys.executable).with_name("dbt")), "build", "--target", "staging",
+            cmd = [dbt_executable(), "build", "--target", "staging",
                    "--project-dir", str(root), "--profiles-dir", str(emulation._profiles_dir(project.project_root())),
                    "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "target"),
                    "--vars", f"{{batch: {batch}}}"]

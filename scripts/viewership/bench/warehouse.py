@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbtcommon.dbt import dbt_executable
 from viewership.bench.runner import BackendSampler, Measurement, run_measured
 
 PYTHON = sys.executable
-DBT = str(Path(sys.executable).with_name("dbt"))
+DBT = dbt_executable()
 PG_HOST = os.environ.get("POSTGRES_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("POSTGRES_PORT", "5432"))
 PG_USER = os.environ.get("POSTGRES_USER", "postgres")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from dbtcommon.months import MONTHS, month_number
 from viewership.loader import dates, reshape, split
 from viewership.loader.errors import LoadError
 from viewership.loader.reader import Sheet, norm
@@ -63,10 +64,10 @@ def resolve_period(year: str | None, quarter: str | None, month: str | None) -> 
         out_quarter = q
     out_month = None
     if month is not None:
-        number = dates.month_number(month)
+        number = month_number(month)
         if number is None:
             raise LoadError(f"--month {month!r}: expected an English month name (e.g. October) or 1-12")
-        out_month = dates.MONTHS[number - 1]
+        out_month = MONTHS[number - 1]
         implied = f"q{(number - 1) // 3 + 1}"
         if out_quarter is None:
             out_quarter = implied
@@ -120,7 +121,7 @@ def _split_applies(template: Template, inputs: Inputs) -> bool:
     )
 
 
-def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats,
+def plan(sheet: Sheet, template: Template, inputs: Inputs, stats: FileStats,  # noqa: C901 - one branch per template column option; kept in one place so the column plan reads top to bottom
          progress_position: list[int] | None = None) -> Plan:
     """Decide the columns and build the row generator (nothing is read past the header yet, except a first
     pass over the date column when its day/month order is auto-detected)."""

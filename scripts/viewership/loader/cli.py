@@ -102,7 +102,7 @@ def main(
         sys.exit(1)
 
 
-def _run(
+def _run(  # noqa: C901 - the loader CLI's outcomes: one message and exit code per failure kind
     files: tuple[Path, ...], template_name: str, platform: str | None, year: str | None, quarter: str | None,
     month: str | None, partner: str | None, channel: str | None, territory: str | None, target: str | None,
     replace: bool, allow_duplicate_content: bool, encoding: str | None, dry_run: bool, as_json: bool,

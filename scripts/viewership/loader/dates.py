@@ -44,7 +44,7 @@ FORMATS: dict[str, DateOrder] = {
 }
 
 
-def detect_order(values: Iterable[str]) -> DateOrder | None:
+def detect_order(values: Iterable[str]) -> DateOrder | None:  # noqa: C901 - the day/month evidence rules, each a short test on the sampled dates
     """The segment order of a column of dates, or None when it cannot be decided."""
     samples: list[tuple[str, str, str]] = []
     seen: set[str] = set()
@@ -119,23 +119,6 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return dt.date(year, month, day).isoformat()
     except ValueError:
         return None
-
-
-MONTHS: tuple[str, ...] = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-
-
-def month_number(text: str) -> int | None:
-    """1..12 from an English month name (any case, 3-letter abbreviations too) or a number."""
-    t = text.strip().lower()
-    if t.isdigit() and 1 <= int(t) <= 12:
-        return int(t)
-    for i, name in enumerate(MONTHS, start=1):
-        if t == name.lower() or (len(t) >= 3 and name.lower().startswith(t)):
-            return i
-    return None
 
 
 def quarter_months(quarter: str) -> tuple[int, int, int]:

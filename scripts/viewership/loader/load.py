@@ -114,7 +114,7 @@ def _counted(rows: Iterator[build.Row], progress: Progress) -> Iterator[build.Ro
     progress.stage = "writing"
 
 
-def load_file(
+def load_file(  # noqa: C901 - the load's steps in order (checks, plan, write, summary), each with its own failure
     path: Path,
     template: Template,
     *,

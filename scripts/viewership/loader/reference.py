@@ -7,6 +7,7 @@ one transaction; an empty cell is NULL. Every file is read and checked before an
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from pathlib import Path
@@ -51,8 +52,14 @@ def read_reference_csv(path: Path, table: Table) -> list[tuple[str | None, ...]]
     return rows
 
 
-def load_reference(directory: Path, db: Database) -> dict[str, int]:
-    """Replace the six reference tables from ``directory``; returns rows per table."""
+def load_reference(directory: Path, db: Database, *, transaction_per_table: bool = False) -> dict[str, int]:
+    """Replace the six reference tables from ``directory``; returns rows per table (``location.name``).
+
+    The one reference loader: the loader CLI, the generator and the Snowflake emulation all call it. Every file
+    is read and checked first; the tables are then replaced in one transaction, or one per table with
+    ``transaction_per_table`` (fakesnow: a transaction may write to one database only, and the catalog and the
+    dictionary are different databases).
+    """
     if not directory.is_dir():
         raise LoadError(f"{directory}: not a directory: expected the folder holding the six reference CSVs")
     missing = [t.csv_name for t in REFERENCE_TABLES if t.csv_name and not (directory / t.csv_name).is_file()]
@@ -61,7 +68,10 @@ def load_reference(directory: Path, db: Database) -> dict[str, int]:
     data = {t: read_reference_csv(directory / str(t.csv_name), t) for t in REFERENCE_TABLES}
     db.ensure_tables(REFERENCE_TABLES)
     counts: dict[str, int] = {}
-    with db.transaction():
+    outer = contextlib.nullcontext() if transaction_per_table else db.transaction()
+    with outer:
         for table, rows in data.items():
-            counts[f"{table.location}.{table.name}"] = db.replace_table(table, table.column_names, rows)
+            inner = db.transaction() if transaction_per_table else contextlib.nullcontext()
+            with inner:
+                counts[f"{table.location}.{table.name}"] = db.replace_table(table, table.column_names, rows)
     return counts

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from viewership.loader.dates import MONTHS, quarter_months
+from dbtcommon.months import MONTHS
+from viewership.loader.dates import quarter_months
 from viewership.loader.transforms import to_decimal
 
 Row = tuple[str | int | None, ...]

@@ -28,7 +28,7 @@ _GROUPED_INT = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 _SIX = Decimal("0.000001")
 
 
-def clean_number(text: str) -> tuple[str | None, bool]:
+def clean_number(text: str) -> tuple[str | None, bool]:  # noqa: C901 - one branch per number notation listed in the docstring
     """``1,234.56`` -> ``1234.56``; `` $ 712.04 `` -> ``712.04``; ``$ -`` -> ``0``; ``$-0.20`` -> ``-0.20``;
     ``(1.50)`` -> ``-1.50``. Anything else is returned raw with ok False."""
     s = text.strip()
@@ -175,7 +175,7 @@ _SIMPLE: dict[str, Cleaner] = {
 }
 
 
-def build_cleaner(steps: Sequence[Transform], date_order: dates.DateOrder | None = None) -> Cleaner:
+def build_cleaner(steps: Sequence[Transform], date_order: dates.DateOrder | None = None) -> Cleaner:  # noqa: C901 - one branch per transform kind
     """One function applying the steps in order; the first step that cannot read its input keeps the raw cell."""
     funcs: list[Cleaner] = []
     for step in steps:

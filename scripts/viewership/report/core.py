@@ -196,7 +196,7 @@ class _Reader:
         return self.database.query(f"select {cols} from {ref} {self.where}", self.params)  # noqa: S608
 
 
-def build_reports(target: str | None = None, filename: str | None = None,
+def build_reports(target: str | None = None, filename: str | None = None,  # noqa: C901 - one section per layer (upload, bronze, silver, gold), each optional on the target
                   platform: str | None = None) -> Reports:
     """One FileReport per (platform, file) on the target, optionally filtered."""
     database = db.connect(target)

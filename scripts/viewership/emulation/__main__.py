@@ -1,0 +1,5 @@
+"""`python -m viewership.emulation`."""
+
+from viewership.emulation.cli import main
+
+raise SystemExit(main())

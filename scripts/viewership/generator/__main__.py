@@ -1,0 +1,5 @@
+"""`python -m viewership.generator`."""
+
+from viewership.generator.cli import main
+
+raise SystemExit(main())
