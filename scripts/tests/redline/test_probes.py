@@ -66,6 +66,15 @@ def test_the_project_passes_every_probe_on_every_target_and_branch(variants: lis
 # (rule, model, compiled text, replacement): each incident the red lines exist for, and the changes an
 # independent review wrote "from the rule's intent" that a shape-only check let through.
 Mutation = tuple[str, str, str, str]
+NOT_EXISTS_GUARD = ("where not exists (\n        select 1\n        from title_keys as matching_titles\n        where\n"
+                    "            matching_titles.ref_id_key = eligible.ref_id_key\n"
+                    "            and matching_titles.title_key = eligible.title_key\n    )")
+NOT_IN_GUARD = ("where eligible.title_key not in (\n        select matching_titles.title_key\n"
+                "        from title_keys as matching_titles\n"
+                "        where matching_titles.ref_id_key = eligible.ref_id_key\n    )")
+NULL_SAFE_NOT_IN_GUARD = NOT_IN_GUARD.replace("where eligible.title_key not in", "where (eligible.title_key is null "
+                                              "or eligible.title_key not in").replace(
+    "eligible.ref_id_key\n    )", "eligible.ref_id_key\n            and matching_titles.title_key is not null\n    ))")
 INCIDENTS: dict[str, Mutation] = {
     "processed filter weakened": (
         "RL-1", "stg_upload__platform_viewership",
@@ -79,6 +88,7 @@ INCIDENTS: dict[str, Mutation] = {
     "NOT EXISTS correlating on the title only": (
         "RL-2", "int_match_ref_id_series",
         "matching_titles.ref_id_key = eligible.ref_id_key\n            and ", ""),
+    "NULL-unsafe NOT IN guard": ("RL-2", "int_match_ref_id_series", NOT_EXISTS_GUARD, NOT_IN_GUARD),
     "unmatched records outer-joined into the final flow": (
         "RL-4", "int_viewership_matched",
         "    from winners\n    inner join normalized\n        on winners.viewership_id = normalized.viewership_id\n"
@@ -126,6 +136,13 @@ def test_each_incident_is_vetoed_by_its_red_lines_probe(variants: list[Variant],
     assert vetoes, incident
     assert {f.rule.id for f in vetoes} == {rule}
     assert set().union(*(f.targets for f in vetoes)) == set(TARGETS)
+
+
+def test_a_null_safe_not_in_guard_passes_the_rl2_probe(variants: list[Variant], sql_cache: Path) -> None:
+    """`x is null or x not in (select c ... where c is not null)` is the NOT EXISTS guard: no probe finding (the
+    plain NOT IN is vetoed by the NULL title key in the probe, see INCIDENTS)."""
+    mutated = _mutated(variants, "int_match_ref_id_series", NOT_EXISTS_GUARD, NULL_SAFE_NOT_IN_GUARD)
+    assert run_probes(governance(), ROOT, mutated, ["RL-2"], sql_cache) == []
 
 
 def test_the_first_run_branch_is_probed_on_its_own(variants: list[Variant], sql_cache: Path) -> None:
