@@ -270,7 +270,20 @@ def test_vars_the_probed_models_read_are_flipped_from_their_defaults(tmp_path: P
     raw = ["{% if var('strict_move') %} where processed is null {% endif %}",
            "{{ var(\"include_backfill\", false) }} {{ var('late', none) }} {{ var('label', 'x') }}",
            "{{ var('environments')[target.name] }} {{ var('assume_incremental', none) }}"]
-    assert flipped_vars(tmp_path, raw) == {"strict_move": False, "include_backfill": True, "late": True}
+    assert flipped_vars(tmp_path, raw) == {"strict_move": False, "include_backfill": True, "late": True,
+                                           "label": "redline_sentinel"}
+
+
+def test_string_and_number_vars_are_set_to_a_sentinel(tmp_path: Path) -> None:
+    """A protected value taken from a string or number var (`var('final_phase', '3')`) is rendered with a value
+    its default is not, so a run with `--vars` that changes it is probed (adversarial H074)."""
+    from redline.probes import SENTINEL_NUMBER, SENTINEL_TEXT, flipped_vars
+
+    (tmp_path / "dbt_project.yml").write_text("vars:\n  days: 30\n  phases: [1, 2]\n", encoding="utf-8")
+    raw = ["cast('{{ var(\"final_phase\", \"3\") }}' as varchar) {{ var('mode', 'strict') }}",
+           "{{ var('days') }} {{ var('ratio', 0.5) }} {{ var('phases') }} {{ var('who', target.name) }}"]
+    assert flipped_vars(tmp_path, raw) == {"final_phase": str(SENTINEL_NUMBER), "mode": SENTINEL_TEXT,
+                                           "days": SENTINEL_NUMBER, "ratio": SENTINEL_NUMBER}
 
 
 def _with_node(variants: list[Variant], target: str, name: str, **changes: object) -> list[Variant]:
