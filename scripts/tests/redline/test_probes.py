@@ -97,6 +97,10 @@ INCIDENTS: dict[str, Mutation] = {
         "    left join series"),
     "month mapping shifted by one": ("RL-6", "int_viewership_parsed", "when 'july' then 7", "when 'july' then 8"),
     "quarters upper-cased": ("RL-6", "int_viewership_parsed", "then 'q' || right(", "then 'Q' || right("),
+    "uploaded quarter wins over the month": (
+        "RL-6", "int_viewership_parsed", "            when period_month is null then uploaded_quarter\n",
+        "            when uploaded_quarter is not null then uploaded_quarter\n"
+        "            when period_month is null then uploaded_quarter\n"),
     "year guard dropped on the monthly/quarterly path": (
         "RL-6", "int_viewership_parsed", "when date_day is null and uploaded_year < 2000",
         "when date_day is null and uploaded_year < 1900"),
