@@ -4,7 +4,8 @@ on small input relations and check properties of its output (governance/probes/*
 The structural checks say the protective construct is in the SQL; a probe says it still decides the
 output. Render branches: `incremental` is the check's own compile (assume_incremental true); `first_run`
 is an extra compile (assume_incremental false) of only the probed models and their upstreams; each
-var('…') a probed model reads adds a compile with that var flipped from its default (incremental).
+var('…') a probed model reads adds a compile with that var set to a value its default is not (booleans
+flipped, numbers and strings replaced by a sentinel), incremental.
 """
 
 from __future__ import annotations
@@ -40,8 +41,49 @@ class Variant:
     compile: ProjectCompile
 
 
+SENTINEL_TEXT = "redline_sentinel"
+SENTINEL_NUMBER = 987654321
+_QUOTED = re.compile(r"""^(['"])(.*)\1$""", re.DOTALL)
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _jinja_literal(text: str) -> tuple[bool, Any]:
+    """(known?, value) of a var()'s default as written in Jinja: a quoted string, a number, true/false/none."""
+    text = text.strip()
+    if not text:
+        return True, None
+    quoted = _QUOTED.match(text)
+    if quoted:
+        return True, quoted.group(2)
+    if text.lower() in {"true", "false", "none", "null"}:
+        return True, {"true": True, "false": False}.get(text.lower())
+    if _NUMBER.match(text):
+        return True, float(text) if "." in text else int(text)
+    return False, None
+
+
+def _sentinel(value: Any) -> Any:
+    """A value the default is not: booleans and none flipped, numbers (and numeric strings) replaced by
+    another number, any other string by a sentinel text. So a run with `--vars` that changes a protected
+    value (a phase, a filter, a label taken from a var) is rendered and probed too."""
+    if value is None or isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return SENTINEL_NUMBER if value != SENTINEL_NUMBER else SENTINEL_NUMBER + 1
+    if isinstance(value, str):
+        if value.strip().lower() in {"true", "false", "none", "null"}:
+            return value.strip().lower() != "true"
+        if _NUMBER.match(value.strip()):
+            other = str(SENTINEL_NUMBER)
+            return other if value.strip() != other else str(SENTINEL_NUMBER + 1)
+        return SENTINEL_TEXT if value != SENTINEL_TEXT else SENTINEL_TEXT + "_2"
+    return None  # lists, mappings: not varied
+
+
 def flipped_vars(root: Path, raw_codes: Sequence[str]) -> dict[str, object]:
-    """Vars the probed models read via var('…') with a boolean or null default, flipped."""
+    """Vars the probed models read via var('…'), each set to a value its default is not: booleans and null
+    flipped, numbers and strings replaced by a sentinel (see _sentinel). Defaults that are expressions, lists
+    or mappings are left alone."""
     try:
         project_vars = (yaml.safe_load((root / "dbt_project.yml").read_text(encoding="utf-8")) or {}).get(
             "vars") or {}
@@ -52,11 +94,15 @@ def flipped_vars(root: Path, raw_codes: Sequence[str]) -> dict[str, object]:
         for name, default in _VAR.findall(code):
             if name in _RESERVED_VARS or name in out:
                 continue
-            value: Any = project_vars.get(name, default.strip() or None)
-            if isinstance(value, str) and value.lower() in {"true", "false", "none", "null"}:
-                value = {"true": True, "false": False}.get(value.lower())
-            if value is None or isinstance(value, bool):
-                out[name] = not value
+            if name in project_vars:
+                value: Any = project_vars[name]
+            else:
+                known, value = _jinja_literal(default)
+                if not known:
+                    continue
+            sentinel = _sentinel(value)
+            if sentinel is not None:
+                out[name] = sentinel
     return out
 
 
@@ -74,7 +120,9 @@ def compile_variants(root: Path, targets: Sequence[str], work_dir: Path, increme
                                           use_cache=use_cache, select=select))
     variants += [Variant(t, FIRST_RUN, pc) for t, pc in first.items()]
     some = next(iter(incremental.values()), None)
-    raw = [n.raw_code for m in models for n in ([some.by_name(m)] if some else []) if n is not None]
+    # every version of a probed model (fct_episode_details v1 and v2 share the name)
+    raw = [n.raw_code for n in (some.nodes.values() if some else ()) if n.resource_type == "model"
+           and n.name in set(models) and n.raw_code]
     for name, value in flipped_vars(root, raw).items():
         flipped = load_compiles(compile_targets(targets, root, work_dir / f"probe_var_{name}",
                                                 assume_incremental=True, use_cache=use_cache,

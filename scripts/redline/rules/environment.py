@@ -32,6 +32,8 @@ _NAME_TOKENS = {TokenType.VAR, TokenType.IDENTIFIER}
 # a qualified name after these keywords names a relation, a schema or a database (grants, DDL in hooks)
 _TABLE_KEYWORDS = {TokenType.FROM, TokenType.JOIN, TokenType.INTO, TokenType.UPDATE, TokenType.TABLE,
                    TokenType.SCHEMA, TokenType.DATABASE}
+# a bare name after these keywords is a database (`grant ... on database X`, `use [database] X`)
+_DATABASE_KEYWORDS = {TokenType.DATABASE, TokenType.USE}
 _EXEMPT_CALLS = {"ref", "source", "doc", "env_var", "var", "return"}
 _YAML_KEYS = {"database", "+database", "schema", "+schema", "alias", "+alias", "project"}
 
@@ -158,6 +160,9 @@ def scan_sql(source: str, dbs: frozenset[str], tables: frozenset[str]) -> list[H
             in_table_position = True
         if name in dbs and starts_name and name not in ctes and (three_part or (dotted and in_table_position)):
             hits.append(Hit(tok.line, tok.text, f"database {tok.text} in a qualified relation name"))
+        elif name in dbs and not dotted and prev is not None and prev.token_type in _DATABASE_KEYWORDS:
+            # `grant usage on database ASSETS`, `use database ASSETS`, `use ASSETS` (hooks, grant macros)
+            hits.append(Hit(tok.line, tok.text, f"database {tok.text} named after {prev.text.upper()}"))
         elif name in tables and in_table_position and name not in ctes and not dotted:
             hits.append(Hit(tok.line, tok.text, f"environment table name {tok.text} as a relation"))
     for line, snippet in snippets:

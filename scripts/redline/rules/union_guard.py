@@ -13,6 +13,7 @@ from sqlglot.optimizer.scope import Scope
 from redline.dataflow import live_branches, scope_is_dead
 from redline.manifest import CompiledNode
 from redline.registry import CheckContext, Problem, model_check
+from redline.rules.not_in_guard import not_in_guard_issue, not_in_nodes
 from redline.sqlast import Unevaluable, conjuncts, evaluate, parse, root_scope, truthy, unparen, upstream_scopes
 
 
@@ -314,6 +315,15 @@ def _branch_facts(branch: Scope, pats: Patterns) -> BranchFacts:
                         notes.append(f"NOT EXISTS: {issue}")
                     else:
                         guarded = True
+            for outer, query, negated, note in not_in_nodes(cond):
+                if not negated:
+                    continue
+                issue = not_in_guard_issue(scope, outer, query, note,
+                                           lambda terms, inner: _guard_issue(terms, inner, pats))
+                if issue:
+                    notes.append(f"NOT IN: {issue}")
+                else:
+                    guarded = True
     return BranchFacts(title_checked, tuple(notes), guarded)
 
 

@@ -28,3 +28,13 @@ def test_hook_grant_on_a_schema_of_an_environment_database() -> None:
     assert [h.text for h in scan_sql(hook, dbs, tables)] == ["STAGING_ASSETS"]
     assert scan_sql("grant usage on schema {{ env_database('gold') }}.{{ env_schema('gold') }} to role WEB_APP",
                     dbs, tables) == []
+
+
+def test_a_bare_database_after_database_or_use_in_a_macro() -> None:
+    """H052: an on-run-end grant macro spelling `grant usage on database ASSETS` (no dot: no qualified name)."""
+    dbs, tables = env_map().all_databases(), env_map().all_table_names()
+    assert [h.text for h in scan_sql("grant usage on database ASSETS to role {{ role }};", dbs, tables)] == ["ASSETS"]
+    assert [h.text for h in scan_sql("use database STAGING_ASSETS;\nuse UPLOAD_DB;", dbs, tables)] == \
+        ["STAGING_ASSETS", "UPLOAD_DB"]
+    assert scan_sql("grant usage on database {{ env_database('gold') }} to role {{ role }};", dbs, tables) == []
+    assert scan_sql("use warehouse {{ target.warehouse }}; use role WEB_APP;", dbs, tables) == []

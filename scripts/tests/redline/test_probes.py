@@ -66,6 +66,15 @@ def test_the_project_passes_every_probe_on_every_target_and_branch(variants: lis
 # (rule, model, compiled text, replacement): each incident the red lines exist for, and the changes an
 # independent review wrote "from the rule's intent" that a shape-only check let through.
 Mutation = tuple[str, str, str, str]
+NOT_EXISTS_GUARD = ("where not exists (\n        select 1\n        from title_keys as matching_titles\n        where\n"
+                    "            matching_titles.ref_id_key = eligible.ref_id_key\n"
+                    "            and matching_titles.title_key = eligible.title_key\n    )")
+NOT_IN_GUARD = ("where eligible.title_key not in (\n        select matching_titles.title_key\n"
+                "        from title_keys as matching_titles\n"
+                "        where matching_titles.ref_id_key = eligible.ref_id_key\n    )")
+NULL_SAFE_NOT_IN_GUARD = NOT_IN_GUARD.replace("where eligible.title_key not in", "where (eligible.title_key is null "
+                                              "or eligible.title_key not in").replace(
+    "eligible.ref_id_key\n    )", "eligible.ref_id_key\n            and matching_titles.title_key is not null\n    ))")
 INCIDENTS: dict[str, Mutation] = {
     "processed filter weakened": (
         "RL-1", "stg_upload__platform_viewership",
@@ -79,6 +88,7 @@ INCIDENTS: dict[str, Mutation] = {
     "NOT EXISTS correlating on the title only": (
         "RL-2", "int_match_ref_id_series",
         "matching_titles.ref_id_key = eligible.ref_id_key\n            and ", ""),
+    "NULL-unsafe NOT IN guard": ("RL-2", "int_match_ref_id_series", NOT_EXISTS_GUARD, NOT_IN_GUARD),
     "unmatched records outer-joined into the final flow": (
         "RL-4", "int_viewership_matched",
         "    from winners\n    inner join normalized\n        on winners.viewership_id = normalized.viewership_id\n"
@@ -87,6 +97,10 @@ INCIDENTS: dict[str, Mutation] = {
         "    left join series"),
     "month mapping shifted by one": ("RL-6", "int_viewership_parsed", "when 'july' then 7", "when 'july' then 8"),
     "quarters upper-cased": ("RL-6", "int_viewership_parsed", "then 'q' || right(", "then 'Q' || right("),
+    "uploaded quarter wins over the month": (
+        "RL-6", "int_viewership_parsed", "            when period_month is null then uploaded_quarter\n",
+        "            when uploaded_quarter is not null then uploaded_quarter\n"
+        "            when period_month is null then uploaded_quarter\n"),
     "year guard dropped on the monthly/quarterly path": (
         "RL-6", "int_viewership_parsed", "when date_day is null and uploaded_year < 2000",
         "when date_day is null and uploaded_year < 1900"),
@@ -126,6 +140,13 @@ def test_each_incident_is_vetoed_by_its_red_lines_probe(variants: list[Variant],
     assert vetoes, incident
     assert {f.rule.id for f in vetoes} == {rule}
     assert set().union(*(f.targets for f in vetoes)) == set(TARGETS)
+
+
+def test_a_null_safe_not_in_guard_passes_the_rl2_probe(variants: list[Variant], sql_cache: Path) -> None:
+    """`x is null or x not in (select c ... where c is not null)` is the NOT EXISTS guard: no probe finding (the
+    plain NOT IN is vetoed by the NULL title key in the probe, see INCIDENTS)."""
+    mutated = _mutated(variants, "int_match_ref_id_series", NOT_EXISTS_GUARD, NULL_SAFE_NOT_IN_GUARD)
+    assert run_probes(governance(), ROOT, mutated, ["RL-2"], sql_cache) == []
 
 
 def test_the_first_run_branch_is_probed_on_its_own(variants: list[Variant], sql_cache: Path) -> None:
@@ -253,7 +274,20 @@ def test_vars_the_probed_models_read_are_flipped_from_their_defaults(tmp_path: P
     raw = ["{% if var('strict_move') %} where processed is null {% endif %}",
            "{{ var(\"include_backfill\", false) }} {{ var('late', none) }} {{ var('label', 'x') }}",
            "{{ var('environments')[target.name] }} {{ var('assume_incremental', none) }}"]
-    assert flipped_vars(tmp_path, raw) == {"strict_move": False, "include_backfill": True, "late": True}
+    assert flipped_vars(tmp_path, raw) == {"strict_move": False, "include_backfill": True, "late": True,
+                                           "label": "redline_sentinel"}
+
+
+def test_string_and_number_vars_are_set_to_a_sentinel(tmp_path: Path) -> None:
+    """A protected value taken from a string or number var (`var('final_phase', '3')`) is rendered with a value
+    its default is not, so a run with `--vars` that changes it is probed (adversarial H074)."""
+    from redline.probes import SENTINEL_NUMBER, SENTINEL_TEXT, flipped_vars
+
+    (tmp_path / "dbt_project.yml").write_text("vars:\n  days: 30\n  phases: [1, 2]\n", encoding="utf-8")
+    raw = ["cast('{{ var(\"final_phase\", \"3\") }}' as varchar) {{ var('mode', 'strict') }}",
+           "{{ var('days') }} {{ var('ratio', 0.5) }} {{ var('phases') }} {{ var('who', target.name) }}"]
+    assert flipped_vars(tmp_path, raw) == {"final_phase": str(SENTINEL_NUMBER), "mode": SENTINEL_TEXT,
+                                           "days": SENTINEL_NUMBER, "ratio": SENTINEL_NUMBER}
 
 
 def _with_node(variants: list[Variant], target: str, name: str, **changes: object) -> list[Variant]:

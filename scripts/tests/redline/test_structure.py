@@ -16,6 +16,15 @@ NOT_EXISTS = ("    where not exists (\n        select 1\n        from title_keys
               f"{GUARD}\n    )\n")
 
 
+def not_in(record: str = "eligible.title_key", column: str = "matching_titles.title_key",
+           null_checks: str = "\n            and matching_titles.title_key is not null",
+           record_null: str = "eligible.title_key is null or ") -> str:
+    """The fallback guard as `NOT IN (subquery)`; the defaults make it NULL-safe (equivalent to NOT EXISTS)."""
+    return (f"    where ({record_null}{record} not in (\n        select {column}\n"
+            "        from title_keys as matching_titles\n        where\n"
+            f"            matching_titles.ref_id_key = eligible.ref_id_key{null_checks}\n    ))\n")
+
+
 def split_into_ctes(sql: str) -> str:
     """The UNION's branches as their own CTEs (same meaning)."""
     sql = sql.replace("candidates as (\n", "strict_candidates as (\n", 1)
@@ -36,6 +45,9 @@ REWRITES = {
         "            and eligible.ref_id_key = matching_titles.ref_id_key", 1),
     "cte_renamed": lambda sql: sql.replace("candidates", "branch_rows"),
     "comment_and_formatting": lambda sql: sql.replace("\n    union\n", "\n    -- strict above\n    UNION\n\n", 1),
+    "null_safe_not_in": lambda sql: sql.replace(NOT_EXISTS, not_in(), 1),
+    "null_safe_not_in_coalesced": lambda sql: sql.replace(NOT_EXISTS, not_in(
+        "coalesce(eligible.title_key, '')", "coalesce(matching_titles.title_key, '')", "", ""), 1),
 }
 
 HARMS = {
@@ -56,6 +68,13 @@ HARMS = {
     "anti_join_on_ref_id_only": (NOT_EXISTS, "    left join title_keys as matching_titles\n        on "
                                  "matching_titles.ref_id_key = eligible.ref_id_key\n"
                                  "    where matching_titles.ref_id_key is null\n", "full key"),
+    "plain_not_in": (NOT_EXISTS, not_in(null_checks="", record_null=""), "NULL-unsafe NOT IN"),
+    "not_in_subquery_column_nullable": (NOT_EXISTS, not_in(null_checks=""), "may be NULL"),
+    "not_in_drops_null_record_keys": (NOT_EXISTS, not_in(record_null=""), "is NULL is dropped"),
+    "not_in_ored_with_extra": (NOT_EXISTS, not_in(record_null="eligible.title_key = '' or "), "extra condition"),
+    "not_in_on_ref_id_only": (NOT_EXISTS, not_in("eligible.ref_id_key", "matching_titles.ref_id_key",
+                                                 "\n            and matching_titles.ref_id_key is not null",
+                                                 "eligible.ref_id_key is null or "), "NOT IN"),
 }
 
 
@@ -336,3 +355,21 @@ def test_rl8_no_candidate_filtered_by_bucket(old: str | None, new: str | None, o
     matched = node(MATCHED, sql, "duckdb", path="models/silver/matching/int_viewership_matched.sql")
     problems = run_check("no_filter_on", matched, rule_params("RL-8", "no_filter_on"))
     assert (problems == []) is ok, [p.message for p in problems]
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "snowflake"])
+def test_rl2_not_in_guard_on_every_dialect(dialect: str) -> None:
+    """Snowflake reads `x not in (subquery)` as `x <> all (subquery)`: the NULL-safe form passes on every
+    dialect (adversarial E023), the plain one is vetoed."""
+    sql = fixture_sql(dialect, REF_ID_SERIES)
+    assert NOT_EXISTS in sql, "edit does not apply"
+
+    def problems(text: str) -> list[str]:
+        return [p.message for p in run_check("union_fallback_guard",
+                                             node(REF_ID_SERIES, text, dialect,
+                                                  path="models/silver/matching/int_match_ref_id_series.sql"),
+                                             rule_params("RL-2", "union_fallback_guard"))]
+
+    assert problems(sql.replace(NOT_EXISTS, not_in(), 1)) == []
+    plain = " | ".join(problems(sql.replace(NOT_EXISTS, not_in(null_checks="", record_null=""), 1)))
+    assert "NULL-unsafe NOT IN" in plain, plain
