@@ -17,20 +17,13 @@
                   tot_mov, year, quarter (week/day are NOT required)
     A record is valid only when every label row is valid; invalid records go
     to fct_viewership_unmatched as failed_validation_<rule>, never lost.
+
+    Narrow (issue 18): one row per record and label with the record key, the
+    label, the validity and revenue (the validated amount), not the record's
+    other columns again: fct_episode_details joins them from
+    int_viewership_matched (measured at 1M rows on DuckDB: this model
+    15.0 -> 3.3 s, fct_episode_details 15.9 -> 10.3 s, same rows).
 -#}
-{%- set record_columns = [
-    'viewership_id', 'filename', 'source_row_number', 'platform', 'domain',
-    'data_type', 'platform_partner_name', 'platform_channel_name',
-    'platform_territory', 'platform_content_name', 'platform_content_id',
-    'platform_series', 'deal_parent', 'partner', 'channel', 'channel_id',
-    'territory', 'territory_id', 'full_date', 'week', 'day', 'month',
-    'quarter', 'year', 'year_month_day', 'start_time', 'end_time',
-    'tot_hov', 'tot_mov', 'tot_sessions', 'views', 'unique_viewers',
-    'tot_completions', 'tot_impressions', 'revenue',
-    'ref_id', 'asset_title', 'asset_series', 'content_provider',
-    'series_code', 'match_bucket', 'match_branch', 'match_candidate_count',
-    'bronze_loaded_at',
-] -%}
 
 with
 
@@ -100,9 +93,9 @@ record_checked as (
 labeled as (
 
     select
-        {%- for column in record_columns %}
-        {{ column }},
-        {%- endfor %}
+        viewership_id,
+        revenue,
+        bronze_loaded_at,
         'Viewership' as label,
         1 as label_order,
         true as is_primary_label,
@@ -114,9 +107,9 @@ labeled as (
     union all
 
     select
-        {%- for column in record_columns %}
-        {{ column }},
-        {%- endfor %}
+        viewership_id,
+        revenue,
+        bronze_loaded_at,
         'Revenue' as label,
         2 as label_order,
         not has_viewership_label as is_primary_label,
@@ -135,9 +128,7 @@ final as (
             cast(viewership_id as {{ dbt.type_string() }}) || ':' || label
             as {{ dbt.type_string() }}
         ) as episode_detail_id,
-        {%- for column in record_columns %}
-        {{ column }},
-        {%- endfor %}
+        viewership_id,
 
         -- label
         cast(label as {{ dbt.type_string() }}) as label,
@@ -149,8 +140,12 @@ final as (
             as validation_failure,
         is_record_valid,
 
+        -- validated amount (Revenue rows: the payment)
+        revenue,
+
         -- lineage
-        cast('2' as {{ dbt.type_string() }}) as phase
+        cast('2' as {{ dbt.type_string() }}) as phase,
+        bronze_loaded_at
     from labeled
 
 )

