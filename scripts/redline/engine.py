@@ -56,7 +56,7 @@ class Outcome:
 
 def _code_only(source: str) -> str:
     """The source with Jinja comments and SQL line comments blanked (newlines kept)."""
-    from redline.rules.environment import jinja_spans
+    from redline.rules.environment_scan import jinja_spans
 
     chars = list(source)
     for start, end in jinja_spans(source):

@@ -114,7 +114,7 @@ _REF = re.compile(r"ref\(\s*['\"]([^'\"]+)['\"]")
 
 def render_sketch(text: str) -> str:
     """The hook/macro SQL with relation calls as placeholders and other Jinja removed (see module doc)."""
-    from redline.rules.environment import jinja_spans
+    from redline.rules.environment_scan import jinja_spans
 
     out: list[str] = []
     pos = 0

@@ -1,6 +1,7 @@
 """Checks, grouped by theme; importing this package registers them all."""
 
 import redline.rules.environment
+import redline.rules.environment_scan
 import redline.rules.grants
 import redline.rules.joins
 import redline.rules.markers

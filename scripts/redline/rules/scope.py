@@ -139,10 +139,10 @@ def hook_statements(ctx: CheckContext, params: Mapping[str, Any]) -> Iterator[Pr
 
 def _words(sql: str) -> list[str]:
     """Keywords/identifiers of SQL text (comments and strings excluded)."""
-    from redline.rules.environment import _sql_tokens
+    from redline.rules.environment_scan import sql_tokens
 
     try:
-        tokens = _sql_tokens(sql)
+        tokens = sql_tokens(sql)
     except CheckError:
         return []
     return [t.text for t in tokens if t.token_type not in {TokenType.STRING}]
@@ -152,7 +152,8 @@ def _words(sql: str) -> list[str]:
 def executed_environment_binding(ctx: CheckContext, params: Mapping[str, Any]) -> Iterator[Problem]:
     """Hooks spell no environment database or env-bound table, and the compiled SQL of snapshots, seeds and
     operations of each target references only that target's databases."""
-    from redline.rules.environment import compiled_environment_binding, scan_sql
+    from redline.rules.environment import compiled_environment_binding
+    from redline.rules.environment_scan import scan_sql
 
     dbs = ctx.env_map.all_databases()
     tables = ctx.env_map.all_table_names()

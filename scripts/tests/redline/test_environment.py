@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from redline.rules.environment import scan_sql, scan_yaml, unrendered_jinja
+from redline.rules.environment import unrendered_jinja
+from redline.rules.environment_scan import scan_sql, scan_yaml
 
 from .helpers import FIXTURES, env_map, node, project, run_check
 

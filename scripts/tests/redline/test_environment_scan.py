@@ -3,7 +3,7 @@ a source's `database:`, and a database qualifying a schema in a hook's GRANT."""
 
 from __future__ import annotations
 
-from redline.rules.environment import scan_sql, scan_yaml
+from redline.rules.environment_scan import scan_sql, scan_yaml
 
 from .helpers import env_map
 
