@@ -21,7 +21,8 @@ import yaml
 from redline.config import ConfigError, Governance, Rule, load_environment_map
 from redline.engine import ERROR, VIOLATION, WAIVED, Finding, Outcome, first_changed_line
 from redline.manifest import ProjectCompile
-from redline.probes.runner import ProbeError, Schemas, SqlCache, execute, relations
+from redline.probes.relations import ProbeError, SqlCache, relations
+from redline.probes.runner import Schemas, execute
 from redline.probes.spec import Probe, load_probes, probed_models, rule_probes
 
 __all__ = ["ProbeError", "Variant", "compile_variants", "run_probes", "with_probes"]

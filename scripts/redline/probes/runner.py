@@ -15,24 +15,16 @@ import datetime as dt
 import decimal
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import sqlglot
-from sqlglot import exp
 
 from redline.manifest import CompiledNode, ProjectCompile
+from redline.probes.relations import ProbeError, Relations, SqlCache, relation_key, relations, source_types, table_name
 from redline.probes.spec import Assertion, Probe, Row
-
-_VERSION = re.compile(r"\.v(\d+)$")
-
-
-class ProbeError(Exception):
-    """The probe could not run (missing model, untranspilable or failing SQL, unknown input): exit 2."""
 
 
 @dataclass(frozen=True)
@@ -51,165 +43,6 @@ def _norm(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return value
-
-
-def _key(parts: Sequence[str | None]) -> tuple[str, ...]:
-    return tuple(p.lower() for p in parts if p)
-
-
-def _table_key(table: exp.Table) -> tuple[str, ...]:
-    return _key([table.catalog, table.db, table.name])
-
-
-def logical_names(pc: ProjectCompile) -> dict[str, CompiledNode]:
-    """Model nodes by logical name: `name` (latest version of a versioned model) and `name.vN`."""
-    out: dict[str, CompiledNode] = {}
-    latest: dict[str, int] = {}
-    for node in pc.models():
-        match = _VERSION.search(node.unique_id)
-        if match is None:
-            out[node.name] = node
-            continue
-        version = int(match.group(1))
-        out[f"{node.name}.v{version}"] = node
-        if version >= latest.get(node.name, -1):
-            latest[node.name] = version
-            out[node.name] = node
-    return out
-
-
-def table_name(logical: str) -> str:
-    """DuckDB table of a logical name: models in main (a version as name_vN), sources as source.table."""
-    base, dot, rest = logical.partition(".")
-    if dot and rest.startswith("v") and rest[1:].isdigit():
-        return f'main."{base}_{rest}"'
-    return f'"{base}"."{rest}"' if dot else f'main."{base}"'
-
-
-@dataclass
-class Relations:
-    """relation_name -> logical name for one compile."""
-
-    pc: ProjectCompile
-    by_key: dict[tuple[str, ...], str] = field(default_factory=dict)
-    sources: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-    models: dict[str, CompiledNode] = field(default_factory=dict)
-
-    uids: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, pc: ProjectCompile) -> Relations:
-        rel = cls(pc)
-        rel.models = logical_names(pc)
-        for name, node in sorted(rel.models.items(), key=lambda item: -len(item[0])):
-            rel.uids[node.unique_id] = name  # the bare name of a latest version wins (shorter, set last)
-        for node in pc.nodes.values():
-            if node.relation_name and node.unique_id in rel.uids:
-                rel.by_key[_relation_key(node.relation_name, pc.dialect)] = rel.uids[node.unique_id]
-        for uid, raw in pc.sources.items():
-            logical = f"{raw.get('source_name')}.{raw.get('name')}"
-            rel.sources[logical] = raw
-            rel.uids[uid] = logical
-            if raw.get("relation_name"):
-                rel.by_key[_relation_key(str(raw["relation_name"]), pc.dialect)] = logical
-        return rel
-
-    def logical_of_uid(self, uid: str) -> str:
-        if uid not in self.uids:
-            raise ProbeError(f"{uid} is neither a model nor a source of the {self.pc.target} compile")
-        return self.uids[uid]
-
-    def resolve_input(self, name: str) -> str:
-        """A probe input name -> logical name (`table` alone names a source when unambiguous)."""
-        if name in self.models or name in self.sources:
-            return name
-        hits = [s for s in self.sources if s.split(".", 1)[1] == name]
-        if len(hits) == 1:
-            return hits[0]
-        raise ProbeError(f"input {name!r} is no model or source of the {self.pc.target} compile"
-                         + (f" (ambiguous: {hits})" if hits else ""))
-
-
-def _relation_key(relation_name: str, dialect: str) -> tuple[str, ...]:
-    return _table_key(exp.to_table(relation_name, dialect=dialect))
-
-
-class SqlCache:
-    """Rewritten DuckDB SQL by hash of (compiled SQL, dialect, relation map), and probe outcomes by hash of
-    their plan, kept on disk between runs."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.data: dict[str, str] = {}
-        self.results: dict[str, list[tuple[str, str]]] = {}
-        self.used: set[str] = set()
-        self.dirty = False
-        if path is not None and path.is_file():
-            try:
-                stored = json.loads(path.read_text(encoding="utf-8"))
-                self.data = dict(stored.get("sql", {}))
-                self.results = {k: [(a, d) for a, d in v] for k, v in stored.get("results", {}).items()}
-            except (ValueError, AttributeError, TypeError):
-                self.data, self.results = {}, {}
-
-    def save(self, prune: bool = True) -> None:
-        """Write the cache; `prune` (a run of every probe) keeps only what this run used, so entries of older
-        project states do not pile up."""
-        if not prune:
-            self.used |= set(self.data) | set(self.results)
-        if self.path is not None and (self.dirty or set(self.data) - self.used or set(self.results) - self.used):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps({
-                "sql": {k: v for k, v in self.data.items() if k in self.used},
-                "results": {k: v for k, v in self.results.items() if k in self.used}}), encoding="utf-8")
-
-    def rewrite(self, sql: str, dialect: str, mapping: Mapping[tuple[str, ...], str], where: str) -> str:
-        digest = hashlib.sha256(json.dumps([sql, dialect, sorted(
-            ["|".join(k), v] for k, v in mapping.items())]).encode()).hexdigest()
-        if digest not in self.data:
-            self.data[digest] = rewrite_sql(sql, dialect, mapping, where)
-            self.dirty = True
-        self.used.add(digest)
-        return self.data[digest]
-
-
-def rewrite_sql(sql: str, dialect: str, mapping: Mapping[tuple[str, ...], str], where: str) -> str:
-    """Compiled SQL of `dialect` -> DuckDB SQL reading the probe tables; every qualified relation must be
-    in `mapping` (physical key -> DuckDB table), an unknown one is a ProbeError."""
-    try:
-        tree = sqlglot.parse_one(sql, read=dialect)
-    except sqlglot.errors.SqlglotError as exc:
-        raise ProbeError(f"{where}: the compiled SQL cannot be parsed as {dialect}: {exc}") from exc
-    for table in list(tree.find_all(exp.Table)):
-        if not table.db:
-            continue  # a CTE or an unqualified name (a function table, a CTE)
-        key = _table_key(table)
-        if key not in mapping:
-            raise ProbeError(f"{where}: relation {'.'.join(key)} is not a model or source of this compile")
-        target = exp.to_table(mapping[key], dialect="duckdb")
-        table.set("this", target.this)
-        table.set("db", target.args.get("db"))
-        table.set("catalog", None)
-    try:
-        return tree.sql(dialect="duckdb")
-    except sqlglot.errors.SqlglotError as exc:
-        raise ProbeError(f"{where}: the compiled SQL cannot be transpiled from {dialect} to DuckDB: {exc}") \
-            from exc
-
-
-def source_types(logical: str) -> dict[str, str]:
-    """Column types of a source table from the project's source description (viewership.schema), when
-    that package is importable; every other column is text."""
-    try:
-        from viewership import schema
-    except ImportError:
-        return {}
-    kinds = {"text": "varchar", "bigint": "bigint", "integer": "integer", "boolean": "boolean",
-             "timestamp": "timestamp"}
-    for table in schema.ALL_TABLES:
-        if f"{table.location}.{table.name}" == logical:
-            return {c.name: kinds[c.type] for c in table.columns}
-    return {}
 
 
 Columns = tuple[tuple[str, str], ...]
@@ -254,7 +87,7 @@ class Schemas:
                 raw_name = (self.rel.models[upstream].relation_name if upstream in self.rel.models
                             else self.rel.sources[upstream].get("relation_name"))
                 if raw_name:
-                    mapping[_relation_key(str(raw_name), self.rel.pc.dialect)] = table_name(upstream)
+                    mapping[relation_key(str(raw_name), self.rel.pc.dialect)] = table_name(upstream)
             if node.compiled_code is None:
                 raise ProbeError(f"{logical} has no compiled SQL in the {self.rel.pc.target} first-run compile")
             sql = self.cache.rewrite(node.compiled_code, self.rel.pc.dialect, mapping,
@@ -272,17 +105,6 @@ class Schemas:
 def _sample(columns: Sequence[str], row: Sequence[Any], limit: int = 8) -> str:
     pairs = [f"{c}={_norm(v)!r}" for c, v in zip(columns, row, strict=False)][:limit]
     return "{" + ", ".join(pairs) + (", ..." if len(columns) > limit else "") + "}"
-
-
-_RELATIONS: dict[int, Relations] = {}
-
-
-def relations(pc: ProjectCompile) -> Relations:
-    """Relations of a compile, built once per compile object."""
-    rel = _RELATIONS.get(id(pc))
-    if rel is None or rel.pc is not pc:
-        rel = _RELATIONS[id(pc)] = Relations.of(pc)
-    return rel
 
 
 @dataclass(frozen=True)
@@ -337,9 +159,9 @@ def plan(probe: Probe, branch: str, pc: ProjectCompile, schemas: Schemas, cache:
             raw_name = (rel.models[logical].relation_name if logical in rel.models
                         else rel.sources[logical].get("relation_name"))
             if raw_name:
-                mapping[_relation_key(str(raw_name), pc.dialect)] = table_name(logical)
+                mapping[relation_key(str(raw_name), pc.dialect)] = table_name(logical)
         if node.relation_name:
-            mapping[_relation_key(node.relation_name, pc.dialect)] = f'previous."{name}"'
+            mapping[relation_key(node.relation_name, pc.dialect)] = f'previous."{name}"'
         models.append((name, cache.rewrite(node.compiled_code or "", pc.dialect, mapping,
                                            f"{name} ({pc.target})")))
     return Plan(probe, branch, tuple(models), tuple(tables))

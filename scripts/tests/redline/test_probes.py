@@ -17,7 +17,8 @@ from redline.compiler import compile_targets, load_compiles
 from redline.config import ConfigError
 from redline.engine import ERROR, VIOLATION, Outcome
 from redline.probes import FIRST_RUN, INCREMENTAL, Variant, compile_variants, run_probes
-from redline.probes.runner import ProbeError, SqlCache, execute, rewrite_sql
+from redline.probes.relations import ProbeError, SqlCache, rewrite_sql
+from redline.probes.runner import execute
 from redline.probes.spec import load_probe_file, load_probes, rule_probes
 
 from .helpers import ROOT, governance
@@ -198,7 +199,8 @@ def test_unknown_model_and_unknown_relation_cannot_run(variants: list[Variant], 
                     "      - {name: a, sql: select 1 where false}\n", encoding="utf-8")
     probe = load_probe_file(path, tmp_path)[0]
     v = variants[0]
-    from redline.probes.runner import Schemas, relations
+    from redline.probes.relations import relations
+    from redline.probes.runner import Schemas
 
     with pytest.raises(ProbeError, match="no_such_model is not in the"):
         execute(probe, v.branch, v.compile, Schemas(relations(v.compile), SqlCache(None)), SqlCache(None))
