@@ -76,7 +76,7 @@ def test_deleting_the_union_is_vetoed(tmp_path: Path) -> None:
     model = copy / "models" / "silver" / "matching" / "int_match_ref_id_series.sql"
     sql = model.read_text(encoding="utf-8")
     start = sql.index("\n    union\n")
-    end = sql.index("\n),\n\nfinal as")
+    end = sql.index("\n),\n\n{{ match_bucket_final(")
     model.write_text(sql[:start] + sql[end:], encoding="utf-8")
     proc = redline("check", "--target", "dev", "--rule", "RL-2", "--project-dir", str(copy),
                    "--work-dir", str(tmp_path / "work"))
@@ -109,7 +109,7 @@ def test_diff_reports_the_touched_red_line(manifests: dict[str, Path], tmp_path:
     uid = "model.viewership.int_match_ref_id_series"
     sql = data["nodes"][uid]["compiled_code"]
     start = sql.index("\n    union\n")
-    end = sql.index("\n),\n\nfinal as")
+    end = sql.index("\n),\n\n{{ match_bucket_final(")
     data["nodes"][uid]["compiled_code"] = sql[:start] + sql[end:]
     current = tmp_path / "manifest.json"
     current.write_text(json.dumps(data), encoding="utf-8")
