@@ -341,9 +341,10 @@ def test_same_query_rewritten_passes(rewrite: object, model: str, rule: str, che
         pytest.param(None, None, True, id="as_compiled"),
         pytest.param("    from int_match_ref_id_series\n", "    from int_match_ref_id_series\n"
                      "    where branch = 'strict'\n", False, id="fallback_dropped_downstream"),
-        pytest.param("    where candidate_rank = 1\n", "    where candidate_rank = 1 and bucket_priority < 6\n", False,
+        pytest.param("    where ranked.candidate_rank = 1\n",
+                     "    where ranked.candidate_rank = 1 and ranked.bucket_priority < 6\n", False,
                      id="title_only_bucket_dropped"),
-        pytest.param("    where candidate_rank = 1\n", "    where 1 = candidate_rank\n", True,
+        pytest.param("    where ranked.candidate_rank = 1\n", "    where 1 = ranked.candidate_rank\n", True,
                      id="rank_filter_flipped"),
     ],
 )
