@@ -136,7 +136,8 @@ def load_rules(path: Path) -> tuple[Rule, ...]:  # noqa: C901 - validates every 
     return tuple(rules)
 
 
-def _date(value: Any) -> dt.date | None:
+def as_date(value: Any) -> dt.date | None:
+    """A YAML date (date, datetime or ISO text) as a date; None when it is none of those."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -174,7 +175,7 @@ def load_waivers(path: Path, rules: Sequence[Rule], today: dt.date) -> tuple[Wai
             if not isinstance(value, str) or not value.strip():
                 problems.append(f"'{key}' is missing")
             values[key] = str(value or "").strip()
-        expires = _date(entry.get("expiry", entry.get("expires")))
+        expires = as_date(entry.get("expiry", entry.get("expires")))
         if expires is None:
             problems.append("'expiry' is missing or not a YYYY-MM-DD date")
         elif expires < today:

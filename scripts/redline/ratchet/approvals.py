@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from redline.config import ConfigError
-from redline.ratchet.files import _as_date
+from redline.config import ConfigError, as_date
 from redline.ratchet.history import _load
 from redline.ratchet.records import KINDS, MAX_APPROVAL_DAYS, Approval
 
@@ -35,7 +34,7 @@ def load_approvals(path: Path, today: dt.date) -> tuple[Approval, ...]:  # noqa:
             values[key] = str(value or "").strip()
         if values["change"] and values["change"] not in KINDS:
             problems.append(f"'change' must be one of {sorted(KINDS)}, got {values['change']!r}")
-        when, expiry = _as_date(entry.get("when")), _as_date(entry.get("expiry"))
+        when, expiry = as_date(entry.get("when")), as_date(entry.get("expiry"))
         if when is None:
             problems.append("'when' is missing or not a YYYY-MM-DD date")
         elif when > today:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from redline.config import as_date
 from redline.ratchet.params import (
     _canon,
     _check_name,
@@ -88,19 +89,6 @@ def _exception_key(e: Mapping[str, Any]) -> str:
     return _canon({k: e.get(k) for k in sorted(e)})
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def compare_exceptions(base_data: Any, head_data: Any, rules: Mapping[str, Mapping[str, Any]],
                        base_rules: Mapping[str, Mapping[str, Any]], today: dt.date) -> list[Weakening]:
     """Waivers that are new or changed since the base must be narrow, short and of waivable rules."""
@@ -120,7 +108,7 @@ def compare_exceptions(base_data: Any, head_data: Any, rules: Mapping[str, Mappi
                 if not v or any(c in v for c in "*?[") or v.lower() in {"all", "any"}]
         if wild:
             out.append(Weakening(rid or "*", "exception_wildcard", f, where, "(no such waiver)", ", ".join(wild)))
-        expiry = _as_date(e.get("expiry", e.get("expires")))
+        expiry = as_date(e.get("expiry", e.get("expires")))
         limit = today + dt.timedelta(days=MAX_EXCEPTION_DAYS)
         if expiry is None or expiry > limit:
             out.append(Weakening(rid or "*", "exception_expiry", f, where, f"expiry at most {limit.isoformat()}",
