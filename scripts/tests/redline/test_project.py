@@ -109,7 +109,7 @@ def test_diff_reports_the_touched_red_line(manifests: dict[str, Path], tmp_path:
     uid = "model.viewership.int_match_ref_id_series"
     sql = data["nodes"][uid]["compiled_code"]
     start = sql.index("\n    union\n")
-    end = sql.index("\n),\n\n{{ match_bucket_final(")
+    end = sql.index("\n),\n\nfinal as")
     data["nodes"][uid]["compiled_code"] = sql[:start] + sql[end:]
     current = tmp_path / "manifest.json"
     current.write_text(json.dumps(data), encoding="utf-8")
