@@ -43,7 +43,7 @@ def write(data: dict[str, Any], md_path: Path, png_path: Path) -> None:  # noqa:
         "included: on 2 cores about 2 means nothing else ran; higher means other work shared the machine) |",
         f"| total wall time | {data['wall_seconds'] / 60:.1f} min |",
         "",
-        "## Targets (issue 9)",
+        "## Targets (issue 18)",
         "",
         "| target | measured | status |",
         "| --- | --- | --- |",
