@@ -4,12 +4,14 @@ on small input relations and check properties of its output (governance/probes/*
 The structural checks say the protective construct is in the SQL; a probe says it still decides the
 output. Render branches: `incremental` is the check's own compile (assume_incremental true); `first_run`
 is an extra compile (assume_incremental false) of only the probed models and their upstreams; each
-var('…') a probed model reads adds a compile with that var set to a value its default is not (booleans
-flipped, numbers and strings replaced by a sentinel), incremental.
+var('…') a probed model reads, in its own file or in a project macro it calls, adds a compile with that
+var set to a value its default is not (booleans flipped, numbers and strings replaced by a sentinel),
+incremental.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -107,6 +109,33 @@ def flipped_vars(root: Path, raw_codes: Sequence[str]) -> dict[str, object]:
     return out
 
 
+def called_macro_code(manifest_path: Path, models: Sequence[str]) -> list[str]:
+    """The source of every project macro the models call, directly or through other macros (the manifest's
+    depends_on.macros, followed transitively). A var() read inside a called macro decides the model's SQL as
+    much as one in the model's own file (adversarial H021: the move's filter moved into a macro that drops it
+    under a var). Macros of dbt and of installed packages are not the project's to vary."""
+    try:
+        data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{manifest_path}: cannot read the macros the probed models call: {exc}") from exc
+    project = str((data.get("metadata") or {}).get("project_name") or "")
+    macros: Mapping[str, Any] = data.get("macros") or {}
+    wanted = set(models)
+    todo = [m for n in (data.get("nodes") or {}).values() if n.get("resource_type") == "model"
+            and n.get("name") in wanted for m in (n.get("depends_on") or {}).get("macros") or ()]
+    seen: set[str] = set()
+    codes: list[str] = []
+    while todo:
+        uid = todo.pop()
+        macro = macros.get(uid)
+        if uid in seen or macro is None or macro.get("package_name") != project:
+            continue
+        seen.add(uid)
+        codes.append(str(macro.get("macro_sql") or ""))
+        todo += list((macro.get("depends_on") or {}).get("macros") or ())
+    return codes
+
+
 def compile_variants(root: Path, targets: Sequence[str], work_dir: Path, incremental: Mapping[str, ProjectCompile],
                      probes: Sequence[Probe], use_cache: bool = True) -> list[Variant]:
     """The incremental compiles given, plus the first-run (and flipped-var) compiles of the probed models."""
@@ -124,6 +153,8 @@ def compile_variants(root: Path, targets: Sequence[str], work_dir: Path, increme
     # every version of a probed model (fct_episode_details v1 and v2 share the name)
     raw = [n.raw_code for n in (some.nodes.values() if some else ()) if n.resource_type == "model"
            and n.name in set(models) and n.raw_code]
+    if some is not None:
+        raw += called_macro_code(some.manifest_path, models)
     for name, value in flipped_vars(root, raw).items():
         flipped = load_compiles(compile_targets(targets, root, work_dir / f"probe_var_{name}",
                                                 assume_incremental=True, use_cache=use_cache,

@@ -5,6 +5,7 @@ vetoed by that red line's probe; a probe that cannot run is exit 2, never a pass
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import subprocess
 import sys
@@ -290,6 +291,45 @@ def test_string_and_number_vars_are_set_to_a_sentinel(tmp_path: Path) -> None:
            "{{ var('days') }} {{ var('ratio', 0.5) }} {{ var('phases') }} {{ var('who', target.name) }}"]
     assert flipped_vars(tmp_path, raw) == {"final_phase": str(SENTINEL_NUMBER), "mode": SENTINEL_TEXT,
                                            "days": SENTINEL_NUMBER, "ratio": SENTINEL_NUMBER}
+
+
+def test_vars_read_inside_the_macros_a_probed_model_calls_are_flipped_too(tmp_path: Path) -> None:
+    """A filter moved into a macro that drops it under a var (adversarial H021) is rendered with that var
+    flipped: the project macros a probed model calls are scanned, transitively; dbt's own macros, macros of
+    models nobody probes and uncalled macros are not."""
+    from redline.probes import called_macro_code, flipped_vars
+
+    def macro(uid: str, package: str, sql: str, calls: list[str]) -> dict[str, object]:
+        return {"unique_id": uid, "package_name": package, "macro_sql": sql, "depends_on": {"macros": calls}}
+
+    manifest = {
+        "metadata": {"project_name": "viewership"},
+        "nodes": {
+            "model.viewership.stg": {
+                "resource_type": "model", "name": "stg",
+                "depends_on": {"macros": ["macro.viewership.pending", "macro.dbt.is_incremental"]},
+            },
+            "model.viewership.other": {"resource_type": "model", "name": "other",
+                                       "depends_on": {"macros": ["macro.viewership.other_only"]}},
+        },
+        "macros": {
+            "macro.viewership.pending": macro("macro.viewership.pending", "viewership",
+                                              "{{ predicate() }}", ["macro.viewership.predicate"]),
+            "macro.viewership.predicate": macro("macro.viewership.predicate", "viewership",
+                                                "{% if var('include_processed', false) %}1 = 1{% endif %}", []),
+            "macro.dbt.is_incremental": macro("macro.dbt.is_incremental", "dbt", "{{ var('dbt_own', false) }}", []),
+            "macro.viewership.other_only": macro("macro.viewership.other_only", "viewership",
+                                                 "{{ var('not_probed', false) }}", []),
+            "macro.viewership.uncalled": macro("macro.viewership.uncalled", "viewership",
+                                               "{{ var('uncalled', false) }}", []),
+        },
+    }
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "dbt_project.yml").write_text("name: viewership\n", encoding="utf-8")
+    codes = called_macro_code(path, ["stg"])
+    assert len(codes) == 2
+    assert flipped_vars(tmp_path, codes) == {"include_processed": True}
 
 
 def _with_node(variants: list[Variant], target: str, name: str, **changes: object) -> list[Variant]:
