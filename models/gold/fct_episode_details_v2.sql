@@ -80,12 +80,14 @@ watermark as (
         )
 
 ),
+{%- endif %}
 
 offered as (
 
     {#- int_episode_details_validated is narrow (key, label, validity):
         the record's columns are joined from int_viewership_matched here,
-        once, for the offered rows only. -#}
+        once, for the offered rows only. A first run offers every validated
+        record; an incremental run those stamped after the watermark. -#}
     select
         validated.episode_detail_id,
         validated.viewership_id,
@@ -136,71 +138,13 @@ offered as (
     from validated
     inner join matched
         on validated.viewership_id = matched.viewership_id
+    {%- if is_incremental() %}
     where
         validated.bronze_loaded_at
         > (select watermark.bronze_loaded_at from watermark)
+    {%- endif %}
 
 ),
-{%- else %}
-
-offered as (
-
-    {#- int_episode_details_validated is narrow (key, label, validity):
-        the record's columns are joined from int_viewership_matched here,
-        once, for the offered rows only. -#}
-    select
-        validated.episode_detail_id,
-        validated.viewership_id,
-        validated.label,
-        validated.is_primary_label,
-        validated.is_record_valid,
-        validated.revenue,
-        matched.filename,
-        matched.source_row_number,
-        matched.platform,
-        matched.domain,
-        matched.platform_partner_name,
-        matched.platform_channel_name,
-        matched.platform_territory,
-        matched.platform_content_name,
-        matched.platform_content_id,
-        matched.platform_series,
-        matched.deal_parent,
-        matched.partner,
-        matched.channel,
-        matched.channel_id,
-        matched.territory,
-        matched.territory_id,
-        matched.full_date,
-        matched.week,
-        matched.day,
-        matched.month,
-        matched.quarter,
-        matched.year,
-        matched.year_month_day,
-        matched.start_time,
-        matched.end_time,
-        matched.tot_hov,
-        matched.tot_mov,
-        matched.tot_sessions,
-        matched.views,
-        matched.unique_viewers,
-        matched.tot_completions,
-        matched.tot_impressions,
-        matched.ref_id,
-        matched.asset_title,
-        matched.asset_series,
-        matched.content_provider,
-        matched.series_code,
-        matched.match_bucket,
-        matched.match_branch,
-        matched.match_candidate_count
-    from validated
-    inner join matched
-        on validated.viewership_id = matched.viewership_id
-
-),
-{%- endif %}
 
 valid_rows as (
 
