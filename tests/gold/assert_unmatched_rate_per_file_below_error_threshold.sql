@@ -1,7 +1,8 @@
 -- Unmatched rate per file must not exceed var('unmatched_rate_error')
--- (severity error); the rate is defined in macros/matching/unmatched_rate_per_file.sql.
--- Each failing row names the file, platform, rate and threshold; dbt build prints
--- them (on-run-end hook report_unmatched_rate_failures) and --store-failures keeps them.
+-- (severity error); the rate is defined in
+-- macros/matching/unmatched_rate_per_file.sql. Each failing row names the
+-- file, platform, rate and threshold; dbt build prints them (on-run-end hook
+-- report_unmatched_rate_failures) and --store-failures keeps them.
 {{ config(severity='error') }}
 with
 

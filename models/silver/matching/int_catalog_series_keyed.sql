@@ -42,7 +42,8 @@ final as (
         series_id,
 
         -- match keys
-        cast(lower(trim(asset_series)) as {{ dbt.type_string() }}) as series_key,
+        cast(lower(trim(asset_series)) as {{ dbt.type_string() }})
+            as series_key,
         cast(upper(series_code) as {{ dbt.type_string() }}) as series_code_key,
 
         -- attributes written on a match

@@ -74,6 +74,8 @@ candidates as (
 
 ),
 
-{{ match_bucket_final('SERIES_SEASON_EPISODE', 4, branch_from_candidates=true) }}
+{{ match_bucket_final(
+    'SERIES_SEASON_EPISODE', 4, branch_from_candidates=true
+) }}
 
 select * from final

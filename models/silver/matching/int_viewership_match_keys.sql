@@ -44,7 +44,9 @@ source_records as (
         || {{ separator }} || coalesce(
             cast(date_day as {{ dbt.type_string() }}), ''
         )
-        || {{ separator }} || coalesce(cast(year as {{ dbt.type_string() }}), '')
+        || {{ separator }} || coalesce(
+            cast(year as {{ dbt.type_string() }}), ''
+        )
         || {{ separator }} || coalesce(
             cast(month as {{ dbt.type_string() }}), ''
         ) as source_record_key

@@ -175,7 +175,8 @@ primary_candidates as (
         and (
             deals_normalized.territory_match is null
             or keys_normalized.territory_match is null
-            or deals_normalized.territory_match = keys_normalized.territory_match
+            or deals_normalized.territory_match
+            = keys_normalized.territory_match
         )
 
 ),
@@ -195,10 +196,12 @@ after_primary as (
         keys_normalized.platform_channel_name,
         primary_winners.deal_parent,
         coalesce(primary_winners.tied_deals, 0) as deal_candidate_count,
-        coalesce(primary_winners.internal_partner, keys_normalized.uploaded_partner)
-            as partner,
-        coalesce(primary_winners.internal_channel, keys_normalized.uploaded_channel)
-            as channel,
+        coalesce(
+            primary_winners.internal_partner, keys_normalized.uploaded_partner
+        ) as partner,
+        coalesce(
+            primary_winners.internal_channel, keys_normalized.uploaded_channel
+        ) as channel,
         primary_winners.internal_channel_id as channel_id,
         coalesce(
             primary_winners.internal_territory,
@@ -216,21 +219,22 @@ channel_fallback as (
 
     {#- set_channel_generic, only where no channel is known. The patterns
         are checked in this order; literal containment, not LIKE. -#}
+    {%- set channel_name = 'lower(platform_channel_name)' %}
     select
         after_primary.*,
         case
             when channel is not null then null
-            when {{ string_position("'confess'", 'lower(platform_channel_name)') }} > 0
+            when {{ string_position("'confess'", channel_name) }} > 0
                 then 'Confess by Nosey'
             when
-                {{ string_position("'judge'", 'lower(platform_channel_name)') }} > 0
-                or {{ string_position("'real'", 'lower(platform_channel_name)') }} > 0
+                {{ string_position("'judge'", channel_name) }} > 0
+                or {{ string_position("'real'", channel_name) }} > 0
                 then 'Judge Nosey'
-            when {{ string_position("'presented'", 'lower(platform_channel_name)') }} > 0
+            when {{ string_position("'presented'", channel_name) }} > 0
                 then 'Presented by Nosey'
-            when {{ string_position("'escandalos'", 'lower(platform_channel_name)') }} > 0
+            when {{ string_position("'escandalos'", channel_name) }} > 0
                 then 'Nosey Escandalos'
-            when {{ string_position("'nosey'", 'lower(platform_channel_name)') }} > 0
+            when {{ string_position("'nosey'", channel_name) }} > 0
                 then 'Nosey'
         end as fallback_channel
     from after_primary
@@ -305,7 +309,8 @@ canonical_territories as (
     from territory_ids_by_name
     inner join canonical_territory_names
         on
-            territory_ids_by_name.territory_id = canonical_territory_names.territory_id
+            territory_ids_by_name.territory_id
+            = canonical_territory_names.territory_id
             and canonical_territory_names.name_rank = 1
 
 ),
@@ -368,12 +373,14 @@ fallback_candidates as (
         and (
             deals_normalized.internal_partner_match is null
             or with_territory.partner is null
-            or deals_normalized.internal_partner_match = upper(with_territory.partner)
+            or deals_normalized.internal_partner_match
+            = upper(with_territory.partner)
         )
         and (
             deals_normalized.internal_channel_match is null
             or with_territory.channel is null
-            or deals_normalized.internal_channel_match = upper(with_territory.channel)
+            or deals_normalized.internal_channel_match
+            = upper(with_territory.channel)
         )
         and (
             deals_normalized.internal_territory_match is null
@@ -408,15 +415,18 @@ after_fallback as (
             as partner,
         coalesce(fallback_winners.internal_channel, with_territory.channel)
             as channel,
-        coalesce(fallback_winners.internal_channel_id, with_territory.channel_id)
-            as channel_id,
+        coalesce(
+            fallback_winners.internal_channel_id, with_territory.channel_id
+        ) as channel_id,
         coalesce(fallback_winners.internal_territory, with_territory.territory)
             as territory,
-        coalesce(fallback_winners.internal_territory_id, with_territory.territory_id)
-            as territory_id,
+        coalesce(
+            fallback_winners.internal_territory_id, with_territory.territory_id
+        ) as territory_id,
         case
             when with_territory.deal_parent is not null then 'primary'
-            when fallback_winners.deal_parent is not null then 'normalized_values'
+            when fallback_winners.deal_parent is not null
+                then 'normalized_values'
         end as deal_match_step
     from with_territory
     left join fallback_winners
@@ -437,11 +447,14 @@ keys_final as (
         after_fallback.channel_id,
         coalesce(canonical_territories.territory_name, after_fallback.territory)
             as territory,
-        coalesce(canonical_territories.territory_id, after_fallback.territory_id)
-            as territory_id
+        coalesce(
+            canonical_territories.territory_id, after_fallback.territory_id
+        ) as territory_id
     from after_fallback
     left join canonical_territories
-        on upper(after_fallback.territory) = canonical_territories.territory_match
+        on
+            upper(after_fallback.territory)
+            = canonical_territories.territory_match
 
 ),
 
@@ -450,7 +463,8 @@ final as (
     select
         accepted.viewership_id,
         cast(keys_final.deal_parent as bigint) as deal_parent,
-        cast(keys_final.deal_candidate_count as integer) as deal_candidate_count,
+        cast(keys_final.deal_candidate_count as integer)
+            as deal_candidate_count,
         cast(keys_final.deal_match_step as varchar) as deal_match_step,
         cast(keys_final.partner as varchar) as partner,
         cast(keys_final.channel as varchar) as channel,

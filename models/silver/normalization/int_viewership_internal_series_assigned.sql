@@ -50,7 +50,8 @@ dictionary_entries as (
     select
         entry,
         series,
-        lower({{ regexp_replace_all('entry', '[^A-Za-z0-9 ]', '') }}) as entry_key
+        lower({{ regexp_replace_all('entry', '[^A-Za-z0-9 ]', '') }})
+            as entry_key
     from dictionary
     where entry is not null and series is not null
 
@@ -166,13 +167,18 @@ final as (
     select
         with_series_match.viewership_id,
         cast(
-            coalesce(with_series_match.internal_series, title_matches.internal_series)
+            coalesce(
+                with_series_match.internal_series,
+                title_matches.internal_series
+            )
             as varchar
         ) as internal_series,
         cast(
             case
-                when with_series_match.internal_series is not null then 'platform_series'
-                when title_matches.internal_series is not null then 'content_name'
+                when with_series_match.internal_series is not null
+                    then 'platform_series'
+                when title_matches.internal_series is not null
+                    then 'content_name'
             end as varchar
         ) as internal_series_source,
         with_series_match.bronze_loaded_at

@@ -70,10 +70,13 @@ final as (
         cast(accepted.data_type as varchar) as data_type,
 
         -- raw identity
-        cast(accepted.platform_partner_name as varchar) as platform_partner_name,
-        cast(accepted.platform_channel_name as varchar) as platform_channel_name,
+        cast(accepted.platform_partner_name as varchar)
+            as platform_partner_name,
+        cast(accepted.platform_channel_name as varchar)
+            as platform_channel_name,
         cast(accepted.platform_territory as varchar) as platform_territory,
-        cast(accepted.platform_content_name as varchar) as platform_content_name,
+        cast(accepted.platform_content_name as varchar)
+            as platform_content_name,
         cast(accepted.platform_content_id as varchar) as platform_content_id,
         cast(accepted.platform_series as varchar) as platform_series,
 

@@ -240,19 +240,25 @@ checked as {{ materialized_cte() }} (
                 then 'unparseable_timestamp'
             when end_time_text is not null and end_time is null
                 then 'unparseable_timestamp'
-            when date_day is null and year_text is not null and uploaded_year is null
+            when
+                date_day is null and year_text is not null
+                and uploaded_year is null
                 then 'invalid_year'
             when date_day is null and uploaded_year < 2000
                 then 'date_before_2000'
             when date_day is null and uploaded_year is null
                 then 'missing_year'
-            when date_day is null and month_text is not null and uploaded_month is null
+            when
+                date_day is null and month_text is not null
+                and uploaded_month is null
                 then 'invalid_month'
             when
                 date_day is null and uploaded_month is null
                 and quarter_text is not null and uploaded_quarter is null
                 then 'invalid_quarter'
-            when date_day is null and uploaded_month is null and uploaded_quarter is null
+            when
+                date_day is null and uploaded_month is null
+                and uploaded_quarter is null
                 then 'missing_period'
             {%- for metric in metrics %}
             when {{ metric }}_text is not null and {{ metric }}_value is null
@@ -266,17 +272,26 @@ checked as {{ materialized_cte() }} (
         case
             when date_text is not null and date_value is null then 'date'
             when date_value is not null and date_day is null then 'date'
-            when start_time_text is not null and start_time is null then 'start_time'
+            when start_time_text is not null and start_time is null
+                then 'start_time'
             when end_time_text is not null and end_time is null then 'end_time'
-            when date_day is null and year_text is not null and uploaded_year is null then 'year'
+            when
+                date_day is null and year_text is not null
+                and uploaded_year is null
+                then 'year'
             when date_day is null and uploaded_year < 2000 then 'year'
             when date_day is null and uploaded_year is null then 'year'
-            when date_day is null and month_text is not null and uploaded_month is null then 'month'
+            when
+                date_day is null and month_text is not null
+                and uploaded_month is null
+                then 'month'
             when
                 date_day is null and uploaded_month is null
                 and quarter_text is not null and uploaded_quarter is null
                 then 'quarter'
-            when date_day is null and uploaded_month is null and uploaded_quarter is null
+            when
+                date_day is null and uploaded_month is null
+                and uploaded_quarter is null
                 then 'quarter'
             {%- for metric in metrics %}
             when {{ metric }}_text is not null and {{ metric }}_value is null
@@ -327,10 +342,13 @@ final as (
         case
             when date_day is not null then {{ week_start('date_day') }}
             when period_month is not null and period_year >= 2000
-                then {{ week_start(date_from_parts('period_year', 'period_month', 1)) }}
+                then {{ week_start(
+                    date_from_parts('period_year', 'period_month', 1)
+                ) }}
         end as week,
         case
-            when date_day is not null then cast(extract(day from date_day) as integer)
+            when date_day is not null
+                then cast(extract(day from date_day) as integer)
             when period_month is not null then 1
         end as day,
         period_month as month,
@@ -360,8 +378,10 @@ final as (
         end_time,
 
         -- metrics (DOMAIN §4.1: hours from minutes, then minutes from hours)
-        cast(coalesce(tot_hov_value, tot_mov_value / 60) as numeric(38, 6)) as tot_hov,
-        cast(coalesce(tot_mov_value, tot_hov_value * 60) as numeric(38, 6)) as tot_mov,
+        cast(coalesce(tot_hov_value, tot_mov_value / 60) as numeric(38, 6))
+            as tot_hov,
+        cast(coalesce(tot_mov_value, tot_hov_value * 60) as numeric(38, 6))
+            as tot_mov,
         {%- for metric in metrics if metric not in ('tot_hov', 'tot_mov') %}
         cast({{ metric }}_value as numeric(38, 6)) as {{ metric }},
         {%- endfor %}

@@ -121,7 +121,8 @@ token_candidates as (
         tokens.token_number,
         substring(
             tokens.token,
-            {{ string_position("'-'", 'tokens.token') }} - letter_counts.letter_count
+            {{ string_position("'-'", 'tokens.token') }}
+            - letter_counts.letter_count
         ) as candidate
     from tokens
     inner join letter_counts
@@ -176,7 +177,8 @@ content_id_matches as (
     select
         platform_content_id,
         ref_id,
-        case when is_exact = 1 then 'exact' else 'contained' end as ref_id_source
+        case when is_exact = 1 then 'exact' else 'contained' end
+            as ref_id_source
     from ranked
     where candidate_rank = 1
 
@@ -186,8 +188,10 @@ final as (
 
     select
         accepted.viewership_id,
-        cast(coalesce(accepted.uploaded_ref_id, content_id_matches.ref_id) as varchar)
-            as ref_id,
+        cast(
+            coalesce(accepted.uploaded_ref_id, content_id_matches.ref_id)
+            as varchar
+        ) as ref_id,
         cast(
             case
                 when accepted.uploaded_ref_id is not null then 'uploaded'
@@ -199,7 +203,8 @@ final as (
     left join content_id_matches
         on
             accepted.uploaded_ref_id is null
-            and accepted.platform_content_id = content_id_matches.platform_content_id
+            and accepted.platform_content_id
+            = content_id_matches.platform_content_id
 
 )
 

@@ -84,13 +84,17 @@ final as (
         cast(unique_viewers_raw as varchar) as unique_viewers_raw,
         cast(tot_completions_raw as varchar) as tot_completions_raw,
         cast(tot_impressions_raw as varchar) as tot_impressions_raw,
-        cast(channel_adpool_impressions_raw as varchar) as channel_adpool_impressions_raw,
-        cast(avg_duration_per_session_raw as varchar) as avg_duration_per_session_raw,
-        cast(avg_duration_per_viewer_raw as varchar) as avg_duration_per_viewer_raw,
+        cast(channel_adpool_impressions_raw as varchar)
+            as channel_adpool_impressions_raw,
+        cast(avg_duration_per_session_raw as varchar)
+            as avg_duration_per_session_raw,
+        cast(avg_duration_per_viewer_raw as varchar)
+            as avg_duration_per_viewer_raw,
         cast(avg_session_count_raw as varchar) as avg_session_count_raw,
         cast(duration_raw as varchar) as duration_raw,
         cast(revenue_raw as varchar) as revenue_raw,
-        cast(channel_adpool_revenue_raw as varchar) as channel_adpool_revenue_raw,
+        cast(channel_adpool_revenue_raw as varchar)
+            as channel_adpool_revenue_raw,
         cast(city as varchar) as city,
         cast(country as varchar) as country,
         cast(device_id as varchar) as device_id,
