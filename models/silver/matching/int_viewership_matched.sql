@@ -43,6 +43,15 @@
     'int_match_series_season_episode', 'int_match_series_only',
     'int_match_title_only',
 ] -%}
+{#- The winner's order (RED LINE RL-8), written once: the rank and the
+    winner's level (first_value) read the same list. -#}
+{%- set winner_order = [
+    'bucket_priority',
+    'branch_priority',
+    'case when is_primary_title_match then 0 else 1 end',
+    'ref_id',
+] -%}
+{%- set winner_order_by = winner_order | join(',\n                ') -%}
 
 with
 
@@ -110,34 +119,22 @@ ranked as (
         row_number() over (
             partition by viewership_id
             order by
-                bucket_priority,
-                branch_priority,
-                case when is_primary_title_match then 0 else 1 end,
-                ref_id
+                {{ winner_order_by }}
         ) as candidate_rank,
         first_value(bucket_priority) over (
             partition by viewership_id
             order by
-                bucket_priority,
-                branch_priority,
-                case when is_primary_title_match then 0 else 1 end,
-                ref_id
+                {{ winner_order_by }}
         ) as winning_bucket_priority,
         first_value(branch_priority) over (
             partition by viewership_id
             order by
-                bucket_priority,
-                branch_priority,
-                case when is_primary_title_match then 0 else 1 end,
-                ref_id
+                {{ winner_order_by }}
         ) as winning_branch_priority,
         first_value(is_primary_title_match) over (
             partition by viewership_id
             order by
-                bucket_priority,
-                branch_priority,
-                case when is_primary_title_match then 0 else 1 end,
-                ref_id
+                {{ winner_order_by }}
         ) as winning_primary_title_match
     from candidates
 

@@ -249,8 +249,7 @@ def test_source_level_incidents_are_vetoed_end_to_end(tmp_path: Path) -> None:
             lambda s: s.replace("then 'q' || right(quarter_text, 1)", "then 'Q' || right(quarter_text, 1)"),
         # RL-8: tie-break on the highest ref_id
         "models/silver/matching/int_viewership_matched.sql":
-            lambda s: s.replace("then 0 else 1 end,\n                ref_id\n",
-                                "then 0 else 1 end,\n                ref_id desc\n"),
+            lambda s: s.replace("    'ref_id',\n] -%}", "    'ref_id desc',\n] -%}"),
     })
     proc = redline("check", "--target", "dev", "--target", "prod", "--project-dir", str(copy),
                    "--work-dir", str(tmp_path / "work"), "--rule", "RL-1", "--rule", "RL-6", "--rule", "RL-8")
