@@ -40,6 +40,7 @@ class CompiledNode:
     alias: str | None
     dialect: str
     target: str
+    macros: tuple[str, ...] = ()  # depends_on.macros: the macros the node calls directly
 
     @property
     def sql(self) -> str:
@@ -60,6 +61,7 @@ class ProjectCompile:
     manifest_path: Path
     invocation_id: str = ""
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    macros: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # the project's own, by unique_id
 
     def models(self) -> list[CompiledNode]:
         return sorted((n for n in self.nodes.values() if n.resource_type == "model"), key=lambda n: n.name)
@@ -100,6 +102,7 @@ def _node(raw: Mapping[str, Any], dialect: str, target: str) -> CompiledNode:
         compiled_code=raw.get("compiled_code"),
         raw_code=str(raw.get("raw_code", "")),
         depends_on=tuple(str(d) for d in (raw.get("depends_on") or {}).get("nodes") or ()),
+        macros=tuple(str(m) for m in (raw.get("depends_on") or {}).get("macros") or ()),
         relation_name=raw.get("relation_name"),
         database=raw.get("database"),
         schema=raw.get("schema"),
@@ -130,6 +133,8 @@ def load_manifest(path: Path, target: str) -> ProjectCompile:
         target=target, adapter=adapter, dialect=dialect, nodes=nodes, target_database=target_db,
         manifest_path=path, invocation_id=str(metadata.get("invocation_id", "")),
         sources={uid: dict(raw) for uid, raw in (data.get("sources") or {}).items()},
+        macros={uid: dict(raw) for uid, raw in (data.get("macros") or {}).items()
+                if raw.get("package_name") == metadata.get("project_name")},
     )
 
 

@@ -11,7 +11,6 @@ incremental.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -109,26 +108,19 @@ def flipped_vars(root: Path, raw_codes: Sequence[str]) -> dict[str, object]:
     return out
 
 
-def called_macro_code(manifest_path: Path, models: Sequence[str]) -> list[str]:
-    """The source of every project macro the models call, directly or through other macros (the manifest's
-    depends_on.macros, followed transitively). A var() read inside a called macro decides the model's SQL as
-    much as one in the model's own file (adversarial H021: the move's filter moved into a macro that drops it
-    under a var). Macros of dbt and of installed packages are not the project's to vary."""
-    try:
-        data = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{manifest_path}: cannot read the macros the probed models call: {exc}") from exc
-    project = str((data.get("metadata") or {}).get("project_name") or "")
-    macros: Mapping[str, Any] = data.get("macros") or {}
+def called_macro_code(pc: ProjectCompile, models: Sequence[str]) -> list[str]:
+    """The source of every project macro the models call, directly or through other macros (depends_on.macros,
+    followed transitively). A var() read inside a called macro decides the model's SQL as much as one in the
+    model's own file (adversarial H021: the move's filter moved into a macro that drops it under a var). Macros
+    of dbt and of installed packages are not in `pc.macros`: they are not the project's to vary."""
     wanted = set(models)
-    todo = [m for n in (data.get("nodes") or {}).values() if n.get("resource_type") == "model"
-            and n.get("name") in wanted for m in (n.get("depends_on") or {}).get("macros") or ()]
+    todo = [m for n in pc.nodes.values() if n.resource_type == "model" and n.name in wanted for m in n.macros]
     seen: set[str] = set()
     codes: list[str] = []
     while todo:
         uid = todo.pop()
-        macro = macros.get(uid)
-        if uid in seen or macro is None or macro.get("package_name") != project:
+        macro = pc.macros.get(uid)
+        if uid in seen or macro is None:
             continue
         seen.add(uid)
         codes.append(str(macro.get("macro_sql") or ""))
@@ -154,7 +146,7 @@ def compile_variants(root: Path, targets: Sequence[str], work_dir: Path, increme
     raw = [n.raw_code for n in (some.nodes.values() if some else ()) if n.resource_type == "model"
            and n.name in set(models) and n.raw_code]
     if some is not None:
-        raw += called_macro_code(some.manifest_path, models)
+        raw += called_macro_code(some, models)
     for name, value in flipped_vars(root, raw).items():
         flipped = load_compiles(compile_targets(targets, root, work_dir / f"probe_var_{name}",
                                                 assume_incremental=True, use_cache=use_cache,

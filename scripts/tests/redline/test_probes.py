@@ -296,19 +296,20 @@ def test_vars_read_inside_the_macros_a_probed_model_calls_are_flipped_too(tmp_pa
     """A filter moved into a macro that drops it under a var (adversarial H021) is rendered with that var
     flipped: the project macros a probed model calls are scanned, transitively; dbt's own macros, macros of
     models nobody probes and uncalled macros are not."""
+    from redline.manifest import load_manifest
     from redline.probes import called_macro_code, flipped_vars
 
     def macro(uid: str, package: str, sql: str, calls: list[str]) -> dict[str, object]:
         return {"unique_id": uid, "package_name": package, "macro_sql": sql, "depends_on": {"macros": calls}}
 
     manifest = {
-        "metadata": {"project_name": "viewership"},
+        "metadata": {"project_name": "viewership", "adapter_type": "duckdb"},
         "nodes": {
             "model.viewership.stg": {
-                "resource_type": "model", "name": "stg",
+                "unique_id": "model.viewership.stg", "resource_type": "model", "name": "stg",
                 "depends_on": {"macros": ["macro.viewership.pending", "macro.dbt.is_incremental"]},
             },
-            "model.viewership.other": {"resource_type": "model", "name": "other",
+            "model.viewership.other": {"unique_id": "model.viewership.other", "resource_type": "model", "name": "other",
                                        "depends_on": {"macros": ["macro.viewership.other_only"]}},
         },
         "macros": {
@@ -326,7 +327,7 @@ def test_vars_read_inside_the_macros_a_probed_model_calls_are_flipped_too(tmp_pa
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest), encoding="utf-8")
     (tmp_path / "dbt_project.yml").write_text("name: viewership\n", encoding="utf-8")
-    codes = called_macro_code(path, ["stg"])
+    codes = called_macro_code(load_manifest(path, "dev"), ["stg"])
     assert len(codes) == 2
     assert flipped_vars(tmp_path, codes) == {"include_processed": True}
 
